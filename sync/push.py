@@ -99,8 +99,16 @@ class SyncStore(Protocol):
         """The stored answers for already-answered sequences."""
         ...
 
+    async def op_ids_seen(self, op_ids: Sequence[str]) -> set[str]:
+        """Which of these op ids already hold an answer (under any device sequence)."""
+        ...
+
     async def apply(self, op: Op) -> OpResult:
         """Apply one op, or record it as ``rejected``; never raise for a business refusal."""
+        ...
+
+    async def reject(self, op: Op, *, code: str, reason: str) -> OpResult:
+        """Record the whole op as a ``rejected`` entry."""
         ...
 
     async def record(self, device_id: str, results: Sequence[OpResult], last_acked_seq: int) -> None:
@@ -148,6 +156,8 @@ async def push_batch(store: SyncStore, device_id: str, ops: Sequence[Op]) -> Pus
     last = await store.last_acked_seq(device_id)
     seen = [op.device_seq for op in ops if op.device_seq <= last]
     stored = await store.stored_results(device_id, seen) if seen else {}
+    new_ids = [op.op_id for op in ops if op.device_seq > last]
+    used = await store.op_ids_seen(new_ids) if new_ids else set()
     results: list[OpResult] = []
     fresh: list[OpResult] = []
     expected_seq: int | None = None
@@ -166,7 +176,14 @@ async def push_batch(store: SyncStore, device_id: str, ops: Sequence[Op]) -> Pus
                 )
             results.append(previous.as_duplicate())
         elif op.device_seq == last + 1:
-            result = await store.apply(op)
+            if op.op_id in used:
+                # A new sequence number carrying an op id already answered: keep it, never apply it twice.
+                result = await store.reject(
+                    op, code="op_id_reused", reason=f"op_id {op.op_id} was already answered under another seq"
+                )
+            else:
+                result = await store.apply(op)
+            used.add(op.op_id)
             results.append(result)
             fresh.append(result)
             last = op.device_seq
