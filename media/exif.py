@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import struct
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -181,7 +181,7 @@ def read_exif(path: Path, content_type: str) -> ExifInfo:
         if block is None:
             return ExifInfo(flags=[FLAG_MISSING])
         return parse_exif_block(block)
-    except Exception:  # noqa: BLE001 — any parser failure on hostile bytes is a flag, never a 500
+    except Exception:
         return ExifInfo(flags=[FLAG_UNREADABLE])
 
 
@@ -229,9 +229,9 @@ def compare_with_device(
             dev = _parse_time(device_time)
             cam = _parse_time(info.datetime_original)
             if cam.tzinfo is None:
-                cam = cam.replace(tzinfo=dev.tzinfo or timezone.utc)
+                cam = cam.replace(tzinfo=dev.tzinfo or UTC)
             if dev.tzinfo is None:
-                dev = dev.replace(tzinfo=timezone.utc)
+                dev = dev.replace(tzinfo=UTC)
             out.time_skew_s = round((cam - dev) / timedelta(seconds=1), 1)
             if abs(out.time_skew_s) > max_skew_s:
                 out.flags.append(FLAG_TIME_SKEW)

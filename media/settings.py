@@ -54,12 +54,14 @@ class MediaSettings:
         return self.data_dir / "uploads"
 
     @classmethod
-    def from_env(cls, *, data_dir: Path, media_url: str = "") -> MediaSettings:
-        """Read the media-specific ``LIUHEN_*`` variables; the data dir and media URL come from the main settings."""
+    def from_env(
+        cls, *, data_dir: Path, media_url: str = "", max_upload_bytes: int | None = None
+    ) -> MediaSettings:
+        """Read the media ``LIUHEN_*`` variables; data dir, media URL and size limit come from Settings."""
         return cls(
             data_dir=data_dir,
             media_url=media_url,
-            max_upload_bytes=_env_int("LIUHEN_MAX_UPLOAD_BYTES", 4 * 1024**3),
+            max_upload_bytes=max_upload_bytes or _env_int("LIUHEN_MAX_UPLOAD_BYTES", 4 * 1024**3),
             upload_expiry_seconds=_env_int("LIUHEN_UPLOAD_EXPIRY_SECONDS", 7 * 24 * 3600),
             gps_mismatch_metres=_env_float("LIUHEN_GPS_MISMATCH_METRES", 200.0),
             time_skew_seconds=_env_float("LIUHEN_TIME_SKEW_SECONDS", 600.0),

@@ -84,7 +84,8 @@ class S3BlobStore:
                 size += len(chunk)
                 while len(buf) >= PART_SIZE:
                     if upload_id is None:
-                        upload_id = (await s3.create_multipart_upload(Bucket=self.bucket, Key=name))["UploadId"]
+                        created = await s3.create_multipart_upload(Bucket=self.bucket, Key=name)
+                        upload_id = created["UploadId"]
                     part = bytes(buf[:PART_SIZE])
                     del buf[:PART_SIZE]
                     n = len(parts) + 1
