@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+MAX_COUNTER = 99_999
+"""The wire form has five counter digits; past this the clock moves to the next millisecond."""
+
 
 @dataclass(frozen=True, order=True)
 class HLC:
@@ -37,7 +40,7 @@ class HybridClock:
         if physical_ms > self.last.physical_ms:
             self.last = HLC(physical_ms, 0, self.node)
         else:
-            self.last = HLC(self.last.physical_ms, self.last.counter + 1, self.node)
+            self.last = _bounded(self.last.physical_ms, self.last.counter + 1, self.node)
         return self.last
 
     def receive(self, remote: HLC, physical_ms: int) -> HLC:
@@ -51,8 +54,29 @@ class HybridClock:
             counter = remote.counter + 1
         else:
             counter = 0
-        self.last = HLC(top, counter, self.node)
+        self.last = _bounded(top, counter, self.node)
         return self.last
+
+
+def _bounded(physical_ms: int, counter: int, node: str) -> HLC:
+    """Keep the counter within its five digits so the string form still orders correctly."""
+    if counter > MAX_COUNTER:
+        return HLC(physical_ms + 1, 0, node)
+    return HLC(physical_ms, counter, node)
+
+
+def clock_drift_flags(
+    *, server_ms: int, limit_ms: int, device_time_ms: int, hlc: HLC, device_now_ms: int | None = None
+) -> list[str]:
+    """``["clock_drift"]`` when the device clock is off by more than ``limit_ms``; drift never refuses data.
+
+    An op captured offline legitimately carries an old time, so "old" is not drift. Drift is a device time
+    or HLC later than the server's receive time, or (when the push says what time the device thinks it is
+    now) a difference between that and the server's clock.
+    """
+    ahead = max(device_time_ms, hlc.physical_ms) - server_ms
+    skew = abs(device_now_ms - server_ms) if device_now_ms is not None else 0
+    return ["clock_drift"] if ahead > limit_ms or skew > limit_ms else []
 
 
 def drift_ms(hlc: HLC, server_ms: int) -> int:
