@@ -1,0 +1,1 @@
+"""Authentication: Argon2id passwords, cookie sessions with CSRF, bearer tokens."""

@@ -1,0 +1,392 @@
+"""The one domain entry point that validates a change to a case and appends it to the trail.
+
+Used by the online API and by sync push alike; raises :class:`DomainError` on a refused change,
+leaving the trail untouched (the caller's transaction is rolled back or the op is recorded as rejected).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.access import LEADER, OFFICER, AuthUser, can_create_case, check_case_visible, check_may_append
+from backend.cases.schemas import CaseCreate, Party
+from backend.clock import Clock, isoformat
+from backend.db.models import Case, Department, TrailEntry, User
+from backend.errors import Conflict, DomainError, Forbidden
+from backend.procedures import rules
+from backend.procedures.service import stages_for
+from backend.procedures.templates import PROCEDURE_TYPES
+from backend.trail.service import EntryMeta, append_entry
+from sync.hlc import HLC
+from sync.merge import FieldWrite, merge_fields
+
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+MEDIA_KINDS = frozenset({"photo", "audio", "video"})
+SIMPLE_KINDS = frozenset({"note", "gps_fix"}) | MEDIA_KINDS
+MUTABLE_FIELDS = frozenset({"cause", "party", "officer_ids", "is_major"})
+COMMAND_KINDS = SIMPLE_KINDS | {"case_open", "record", "stage_transition", "case_update", "resolve"}
+
+
+@dataclass
+class CommandResult:
+    """What a command did: ``applied``, ``merged`` or ``conflict``, and the entry it appended."""
+
+    status: str
+    entry: TrailEntry
+    case: Case
+
+
+def set_field(case: Case, name: str, value: Any) -> None:
+    """Set a mutable field on the projection (keeping the search text in step)."""
+    setattr(case, name, value)
+    if name == "party":
+        case.party_text = f"{value.get('name', '')} {value.get('id_no') or ''}"
+
+
+def server_hlc(clock: Clock) -> str:
+    return str(HLC(int(clock.now().timestamp() * 1000), 0, "server"))
+
+
+async def load_case(session: AsyncSession, case_id: str) -> Case | None:
+    """The case row, refreshed from the database (the write lock is held by the caller)."""
+    return await session.get(Case, case_id, populate_existing=True)
+
+
+async def execute(
+    session: AsyncSession,
+    *,
+    user: AuthUser,
+    case_id: str,
+    kind: str,
+    payload: dict[str, Any],
+    media: Sequence[str] = (),
+    meta: EntryMeta | None = None,
+    base_seq: int | None = None,
+    clock: Clock,
+) -> CommandResult:
+    """Validate and apply one change; must run inside ``Database.write()``."""
+    meta = meta or EntryMeta()
+    if kind not in COMMAND_KINDS:
+        raise DomainError("unknown_kind", f"未知的记录类型：{kind}")
+    for digest in media:
+        if not isinstance(digest, str) or not SHA256.match(digest):
+            raise DomainError("bad_media_hash", "媒体引用必须是 64 位小写十六进制 SHA-256")
+    if kind == "case_open":
+        return await open_case(session, user=user, case_id=case_id, payload=payload, meta=meta, clock=clock)
+    case = check_case_visible(user, await load_case(session, case_id))
+    if case.closed:
+        raise DomainError("case_closed", "案件已结案归档，不能再添加记录", status=409)
+    form = payload.get("form") if kind == "record" else None
+    check_may_append(user, case, kind, form if isinstance(form, str) else None)
+    if kind in SIMPLE_KINDS:
+        _check_simple(kind, payload, media)
+        entry = await append_entry(
+            session, case=case, kind=kind, payload=payload, actors=[user.id], media=media, meta=meta, clock=clock
+        )
+        return CommandResult("applied", entry, case)
+    if kind == "record":
+        return await _record(session, user=user, case=case, payload=payload, media=media, meta=meta, clock=clock)
+    if kind == "stage_transition":
+        return await _transition(session, user=user, case=case, payload=payload, meta=meta, clock=clock)
+    if kind == "case_update":
+        return await _update(
+            session, user=user, case=case, payload=payload, meta=meta, base_seq=base_seq, clock=clock
+        )
+    return await _resolve(session, user=user, case=case, payload=payload, meta=meta, clock=clock)
+
+
+def _check_simple(kind: str, payload: dict[str, Any], media: Sequence[str]) -> None:
+    if kind == "note" and not (isinstance(payload.get("text"), str) and payload["text"].strip()):
+        raise DomainError("note_empty", "备注不能为空")
+    if kind in MEDIA_KINDS:
+        digest = payload.get("sha256")
+        if not isinstance(digest, str) or not SHA256.match(digest) or digest not in media:
+            raise DomainError("media_hash_missing", "照片/音视频记录须带有其 SHA-256 摘要，并列入 media")
+    if kind == "gps_fix":
+        lat, lon = payload.get("lat"), payload.get("lon")
+        if not (
+            isinstance(lat, int | float)
+            and isinstance(lon, int | float)
+            and -90 <= lat <= 90
+            and -180 <= lon <= 180
+        ):
+            raise DomainError("gps_invalid", "定位坐标无效")
+        accuracy = payload.get("accuracy")
+        if accuracy is not None and (not isinstance(accuracy, int | float) or accuracy < 0):
+            raise DomainError("gps_invalid", "定位精度无效")
+
+
+async def _department_users(session: AsyncSession, department_id: str, ids: Sequence[Any]) -> dict[str, User]:
+    wanted = [str(i) for i in ids if isinstance(i, str)]
+    if not wanted:
+        return {}
+    rows = await session.scalars(
+        select(User).where(User.id.in_(wanted), User.department_id == department_id, User.active)  # type: ignore[attr-defined,arg-type]
+    )
+    return {u.id: u for u in rows}
+
+
+async def open_case(
+    session: AsyncSession,
+    *,
+    user: AuthUser,
+    case_id: str,
+    payload: dict[str, Any],
+    meta: EntryMeta,
+    clock: Clock,
+) -> CommandResult:
+    """Open a case with the device-generated id, in the first stage of its procedure."""
+    if not can_create_case(user):
+        raise Forbidden("may_not_open_case", "只有执法人员或机关负责人可以新建案件")
+    try:
+        data = CaseCreate.model_validate({**payload, "id": case_id})
+    except ValidationError as exc:
+        raise DomainError("invalid_case", f"案件信息不完整或有误：{exc.errors()[0]['msg']}") from exc
+    if await session.get(Case, str(data.id)) is not None:
+        raise Conflict("case_exists", "该案件编号已存在")
+    department = await session.get(Department, user.department_id)
+    assert department is not None
+    stages = await stages_for(session, department, data.procedure_type)
+    officer_ids = [str(o) for o in data.officer_ids]
+    if user.role == OFFICER and user.id not in officer_ids:
+        officer_ids.insert(0, user.id)
+    known = await _department_users(session, department.id, officer_ids)
+    unknown = [o for o in officer_ids if o not in known]
+    if unknown:
+        raise DomainError("unknown_officer", f"承办人员不属于本部门：{', '.join(unknown)}")
+    if data.is_major and user.role != LEADER:
+        raise Forbidden("leader_only", "只有机关负责人可以直接标记重大案件")
+    now = isoformat(clock.now())
+    hlc = meta.hlc or server_hlc(clock)
+    fields = {
+        "cause": data.cause,
+        "party": data.party.model_dump(),
+        "officer_ids": officer_ids,
+        "is_major": data.is_major,
+    }
+    case = Case(
+        id=str(data.id),
+        department_id=department.id,
+        procedure_type=data.procedure_type,
+        procedure_kind=PROCEDURE_TYPES[data.procedure_type][0],
+        stage=stages[0]["code"],
+        created_by=user.id,
+        created_at=now,
+        updated_at=now,
+        field_versions={
+            k: FieldWrite(v, 1, hlc, user.id, meta.device_time, meta.op_id).as_dict() for k, v in fields.items()
+        },
+        **fields,  # type: ignore[arg-type]
+    )
+    set_field(case, "party", case.party)
+    session.add(case)
+    entry_payload = {"procedure_type": data.procedure_type, "stage": case.stage, **fields}
+    entry = await append_entry(
+        session, case=case, kind="case_open", payload=entry_payload, actors=[user.id], meta=meta, clock=clock
+    )
+    return CommandResult("applied", entry, case)
+
+
+async def _record(
+    session: AsyncSession,
+    *,
+    user: AuthUser,
+    case: Case,
+    payload: dict[str, Any],
+    media: Sequence[str],
+    meta: EntryMeta,
+    clock: Clock,
+) -> CommandResult:
+    officers = payload.get("officers") or []
+    ids = [o.get("user_id") for o in officers if isinstance(o, dict)]
+    users = await _department_users(session, case.department_id, ids)
+    certified = {uid: u.certificate_no for uid, u in users.items() if u.role in (OFFICER, LEADER)}
+    rules.check_record(payload, certified)
+    form = str(payload["form"])
+    payload = {**payload, "text_sha256": rules.text_digest(str(payload["text"]))}
+    actors = [user.id] + [uid for uid in certified if uid != user.id]
+    all_media = list(dict.fromkeys([*media, *[m for m in payload.get("av_media") or [] if isinstance(m, str)]]))
+    for digest in all_media:
+        if not SHA256.match(digest):
+            raise DomainError("bad_media_hash", "媒体引用必须是 64 位小写十六进制 SHA-256")
+    entry = await append_entry(
+        session, case=case, kind="record", payload=payload, actors=actors, media=all_media, meta=meta, clock=clock
+    )
+    case.records = {**case.records, form: [*case.records.get(form, []), entry.case_seq]}
+    if form == "filing_approval" and case.case_no is None:
+        await _assign_case_number(session, case, clock)
+    if form == "legal_review_opinion":
+        case.review_approved = rules.review_approves(payload)
+    if form == "archive_record" and case.stage == "archiving":
+        case.closed = True
+    session.add(case)
+    return CommandResult("applied", entry, case)
+
+
+async def _assign_case_number(session: AsyncSession, case: Case, clock: Clock) -> None:
+    """立案: the number is unique per department and year (e.g. 嘉市监罚〔2026〕17号)."""
+    department = await session.get(Department, case.department_id)
+    assert department is not None
+    year = clock.now().year
+    last = await session.scalar(
+        select(func.max(Case.case_serial)).where(
+            Case.department_id == case.department_id, Case.case_year == year  # type: ignore[arg-type]
+        )
+    )
+    case.case_year = year
+    case.case_serial = int(last or 0) + 1
+    case.case_no = f"{department.case_prefix}〔{year}〕{case.case_serial}号"
+    case.filed_at = isoformat(clock.now())
+
+
+async def _transition(
+    session: AsyncSession, *, user: AuthUser, case: Case, payload: dict[str, Any], meta: EntryMeta, clock: Clock
+) -> CommandResult:
+    to = payload.get("to")
+    if not isinstance(to, str):
+        raise DomainError("stage_missing", "须指明目标阶段")
+    department = await session.get(Department, case.department_id)
+    assert department is not None
+    stages = await stages_for(session, department, case.procedure_type)
+    facts = rules.CaseFacts(
+        stage=case.stage,
+        procedure_kind=case.procedure_kind,
+        is_major=case.is_major,
+        closed=case.closed,
+        records=case.records,
+        approved_review=case.review_approved,
+    )
+    rules.check_transition(stages, facts, to)
+    entry = await append_entry(
+        session,
+        case=case,
+        kind="stage_transition",
+        payload={"from": case.stage, "to": to},
+        actors=[user.id],
+        meta=meta,
+        clock=clock,
+    )
+    case.stage = to
+    session.add(case)
+    return CommandResult("applied", entry, case)
+
+
+async def _validate_fields(
+    session: AsyncSession, user: AuthUser, case: Case, fields: dict[str, Any]
+) -> dict[str, Any]:
+    unknown = set(fields) - MUTABLE_FIELDS
+    if unknown or not fields:
+        raise DomainError("unknown_field", f"不可修改的字段：{', '.join(sorted(unknown)) or '（空）'}")
+    out = dict(fields)
+    if "cause" in out and not (isinstance(out["cause"], str) and 0 < len(out["cause"]) <= 1000):
+        raise DomainError("invalid_field", "案由不能为空")
+    if "party" in out:
+        try:
+            out["party"] = Party.model_validate(out["party"]).model_dump()
+        except ValidationError as exc:
+            raise DomainError("invalid_field", "当事人信息有误") from exc
+    if "officer_ids" in out:
+        ids = out["officer_ids"]
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise DomainError("invalid_field", "承办人员列表有误")
+        known = await _department_users(session, case.department_id, ids)
+        if set(ids) - set(known):
+            raise DomainError("unknown_officer", "承办人员不属于本部门")
+    if "is_major" in out:
+        if not isinstance(out["is_major"], bool):
+            raise DomainError("invalid_field", "重大案件标记须为是/否")
+        if user.role != LEADER:
+            raise Forbidden("leader_only", "只有机关负责人可以标记重大案件")
+    return out
+
+
+async def _update(
+    session: AsyncSession,
+    *,
+    user: AuthUser,
+    case: Case,
+    payload: dict[str, Any],
+    meta: EntryMeta,
+    base_seq: int | None,
+    clock: Clock,
+) -> CommandResult:
+    fields = payload.get("fields")
+    if not isinstance(fields, dict):
+        raise DomainError("invalid_field", "须提供要修改的字段 fields")
+    fields = await _validate_fields(session, user, case, fields)
+    base = case.trail_length if base_seq is None else min(base_seq, case.trail_length)
+    hlc = meta.hlc or server_hlc(clock)
+    write = FieldWrite(None, case.trail_length + 1, hlc, user.id, meta.device_time, meta.op_id)
+    outcome = merge_fields(case.field_versions, fields, write, base_seq=base)
+    kind = {"applied": "case_update", "merged": "merged", "conflict": "conflict"}[outcome.status]
+    entry_payload: dict[str, Any] = {"fields": fields, "effective": outcome.effective, "base_seq": base}
+    if outcome.conflicts:
+        entry_payload["conflicts"] = [
+            {
+                "field": c.field,
+                "values": [c.theirs.as_dict(), c.ours.as_dict()],
+                "effective": c.effective,
+                "rule": "later_hlc",
+            }
+            for c in outcome.conflicts
+        ]
+    entry = await append_entry(
+        session, case=case, kind=kind, payload=entry_payload, actors=[user.id], meta=meta, clock=clock
+    )
+    case.field_versions = outcome.versions
+    for name, value in outcome.effective.items():
+        set_field(case, name, value)
+    if outcome.conflicts:
+        case.open_conflicts = [*case.open_conflicts, entry.case_seq]
+        case.has_unresolved_conflict = True
+    session.add(case)
+    return CommandResult(outcome.status, entry, case)
+
+
+async def _resolve(
+    session: AsyncSession, *, user: AuthUser, case: Case, payload: dict[str, Any], meta: EntryMeta, clock: Clock
+) -> CommandResult:
+    target = payload.get("conflict_seq")
+    if not isinstance(target, int) or target not in case.open_conflicts:
+        raise DomainError("conflict_not_open", "所指的冲突不存在或已处理", status=409)
+    conflict = await session.scalar(
+        select(TrailEntry).where(TrailEntry.case_id == case.id, TrailEntry.case_seq == target)  # type: ignore[arg-type]
+    )
+    assert conflict is not None
+    conflict_fields = [c["field"] for c in json.loads(conflict.body)["payload"].get("conflicts", [])]
+    chosen: dict[str, Any] = {}
+    if "fields" in payload and isinstance(payload["fields"], dict):
+        chosen = payload["fields"]
+    elif "value" in payload and len(conflict_fields) == 1:
+        chosen = {conflict_fields[0]: payload["value"]}
+    if set(chosen) - set(conflict_fields):
+        raise DomainError("resolve_wrong_field", "只能确定冲突所涉字段的取值")
+    chosen = await _validate_fields(session, user, case, chosen) if chosen else {}
+    entry = await append_entry(
+        session,
+        case=case,
+        kind="resolve",
+        payload={"conflict_seq": target, "fields": chosen, "reason": payload.get("reason")},
+        actors=[user.id],
+        meta=meta,
+        clock=clock,
+    )
+    if chosen:
+        hlc = meta.hlc or server_hlc(clock)
+        versions = dict(case.field_versions)
+        for name, value in chosen.items():
+            versions[name] = FieldWrite(value, entry.case_seq, hlc, user.id, meta.device_time, meta.op_id).as_dict()
+            set_field(case, name, value)
+        case.field_versions = versions
+    case.open_conflicts = [s for s in case.open_conflicts if s != target]
+    case.has_unresolved_conflict = bool(case.open_conflicts)
+    session.add(case)
+    return CommandResult("applied", entry, case)

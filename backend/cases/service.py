@@ -1,0 +1,110 @@
+"""Reading cases and trails with scope applied."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.access import OFFICER, AuthUser, check_case_visible
+from backend.cases.projection import case_view
+from backend.db.models import Case, Department, TrailEntry, User
+from backend.procedures.service import stages_for
+from backend.trail.service import entry_view, list_entries
+
+
+def scope_filter(user: AuthUser) -> list[Any]:
+    """SQL conditions restricting cases to what ``user`` may see (mirrors ``access.can_view_case``)."""
+    if not user.visible_departments or user.role == "admin":
+        return [Case.id.is_(None)]  # type: ignore[union-attr]
+    conditions: list[Any] = [Case.department_id.in_(user.visible_departments)]  # type: ignore[attr-defined]
+    return conditions
+
+
+async def list_cases(
+    session: AsyncSession, *, user: AuthUser, q: str | None, stage: str | None, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    query = select(Case).where(*scope_filter(user))
+    if q:
+        like = f"%{q}%"
+        query = query.where(or_(Case.cause.like(like), Case.case_no.like(like), Case.party_text.like(like)))  # type: ignore[attr-defined]
+    if stage:
+        query = query.where(Case.stage == stage)  # type: ignore[arg-type]
+    rows = list(await session.scalars(query.order_by(Case.updated_at.desc())))  # type: ignore[attr-defined]
+    if user.role == OFFICER and user.restrict_to_assigned:
+        rows = [c for c in rows if user.id in c.officer_ids]
+    total = len(rows)
+    page = rows[offset : offset + limit]
+    departments: dict[str, Department] = {}
+    out = []
+    for case in page:
+        dept = departments.get(case.department_id) or await session.get(Department, case.department_id)
+        assert dept is not None
+        departments[dept.id] = dept
+        out.append(case_view(case, await stages_for(session, dept, case.procedure_type)))
+    return out, total
+
+
+async def get_case(session: AsyncSession, *, user: AuthUser, case_id: str) -> dict[str, Any]:
+    case = check_case_visible(user, await session.get(Case, case_id))
+    dept = await session.get(Department, case.department_id)
+    assert dept is not None
+    return case_view(case, await stages_for(session, dept, case.procedure_type))
+
+
+async def author_names(session: AsyncSession, ids: set[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    rows = await session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))  # type: ignore[attr-defined]
+    return {uid: name for uid, name in rows.tuples()}
+
+
+async def verified_media(session: AsyncSession, case_id: str) -> set[str]:
+    """Hashes of this case whose bytes arrived and verified (a ``media_verified`` entry exists)."""
+    rows = await session.scalars(
+        select(TrailEntry.body).where(TrailEntry.case_id == case_id, TrailEntry.kind == "media_verified")  # type: ignore[arg-type]
+    )
+    return {json.loads(body)["payload"].get("sha256") for body in rows}
+
+
+async def present_entries(session: AsyncSession, entries: list[TrailEntry]) -> list[dict[str, Any]]:
+    """Public views with author names and which media are still pending."""
+    views = [entry_view(e) for e in entries]
+    names = await author_names(session, {a for v in views for a in v["actors"]})
+    verified: dict[str, set[str]] = {}
+    for view in views:
+        cid = view["case_id"]
+        if view["media"] and cid not in verified:
+            verified[cid] = await verified_media(session, cid)
+        view["author_name"] = names.get(view["actors"][0], "") if view["actors"] else ""
+        view["evidence_pending"] = [m for m in view["media"] if m not in verified.get(cid, set())]
+    return views
+
+
+async def case_trail(
+    session: AsyncSession, *, user: AuthUser, case_id: str, after: int, limit: int
+) -> list[dict[str, Any]]:
+    check_case_visible(user, await session.get(Case, case_id))
+    return await present_entries(session, await list_entries(session, case_id=case_id, after=after, limit=limit))
+
+
+async def department_users(session: AsyncSession, *, user: AuthUser) -> list[dict[str, Any]]:
+    rows = await session.scalars(
+        select(User).where(User.department_id == user.department_id, User.active).order_by(User.username)  # type: ignore[arg-type]
+    )
+    return [
+        {
+            "id": u.id,
+            "username": u.username,
+            "display_name": u.display_name,
+            "role": u.role,
+            "certificate_no": u.certificate_no,
+        }
+        for u in rows
+    ]
+
+
+async def count_cases(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(Case)) or 0)

@@ -1,0 +1,1 @@
+"""Procedure templates (data) and the pure rules that validate stage transitions and records."""

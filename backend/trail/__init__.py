@@ -1,0 +1,1 @@
+"""The case trail: append-only, hash-chained entries."""

@@ -1,0 +1,98 @@
+"""Appending to and reading the trail. Appends must run inside ``Database.write()``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.clock import Clock, SystemClock, isoformat
+from backend.db.models import Case, TrailEntry
+from backend.trail.chain import canonical, entry_hash
+
+
+@dataclass
+class EntryMeta:
+    """Where an entry came from: device, times, place, flags."""
+
+    device_id: str | None = None
+    op_id: str | None = None
+    device_time: str | None = None
+    hlc: str | None = None
+    location: dict[str, Any] | None = None
+    flags: list[str] = field(default_factory=list)
+
+
+async def append_entry(
+    session: AsyncSession,
+    *,
+    case: Case,
+    kind: str,
+    payload: dict[str, Any],
+    actors: Sequence[str],
+    media: Sequence[str] = (),
+    meta: EntryMeta | None = None,
+    clock: Clock | None = None,
+) -> TrailEntry:
+    """Append one entry to ``case``'s chain and advance the case's head (caller holds the write lock)."""
+    meta = meta or EntryMeta()
+    server_time = isoformat((clock or SystemClock()).now())
+    case_seq = case.trail_length + 1
+    body = {
+        "case_id": case.id,
+        "case_seq": case_seq,
+        "kind": kind,
+        "payload": payload,
+        "media": list(media),
+        "actors": list(actors),
+        "device_id": meta.device_id,
+        "op_id": meta.op_id,
+        "device_time": meta.device_time,
+        "hlc": meta.hlc,
+        "server_time": server_time,
+        "location": meta.location,
+        "flags": sorted(set(meta.flags)),
+    }
+    body_bytes = canonical(body)
+    digest = entry_hash(case.trail_head, body_bytes)
+    entry = TrailEntry(
+        case_id=case.id,
+        case_seq=case_seq,
+        kind=kind,
+        body=body_bytes.decode(),
+        prev_hash=case.trail_head,
+        hash=digest,
+        op_id=meta.op_id,
+        device_id=meta.device_id,
+        server_time=server_time,
+    )
+    session.add(entry)
+    case.trail_length = case_seq
+    case.trail_head = digest
+    case.updated_at = server_time
+    session.add(case)
+    await session.flush()
+    return entry
+
+
+def entry_view(entry: TrailEntry) -> dict[str, Any]:
+    """The public shape of an entry (contract ``Entry``), without evidence_pending/author_name."""
+    body: dict[str, Any] = json.loads(entry.body)
+    return {"seq": entry.seq, **body, "prev_hash": entry.prev_hash, "hash": entry.hash}
+
+
+async def list_entries(
+    session: AsyncSession, *, case_id: str, after: int = 0, limit: int = 200
+) -> list[TrailEntry]:
+    """Entries of one case with ``case_seq > after``, in chain order."""
+    rows = await session.scalars(
+        select(TrailEntry)
+        .where(TrailEntry.case_id == case_id, TrailEntry.case_seq > after)  # type: ignore[arg-type]
+        .order_by(TrailEntry.case_seq)  # type: ignore[arg-type]
+        .limit(limit)
+    )
+    return list(rows)
