@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.access import AuthUser, check_case_visible, check_may_append, can_view_case
+from backend.access import AuthUser, can_view_case, check_case_visible, check_may_append
 from backend.clock import Clock, isoformat, parse_time
 from backend.db.engine import Database
 from backend.db.models import Case, TrailEntry
@@ -61,7 +61,9 @@ def media_runtime(state: Any, settings: Settings) -> MediaRuntime:
     runtime: MediaRuntime | None = getattr(state, "media", None)
     if runtime is None:
         ms = MediaSettings.from_env(
-            data_dir=settings.data_dir, media_url=settings.media_url, max_upload_bytes=settings.max_upload_bytes
+            data_dir=settings.data_dir,
+            media_url=settings.media_url,
+            max_upload_bytes=settings.max_upload_bytes,
         )
         runtime = MediaRuntime(settings=ms, store=open_store(ms), partials=PartialUploads(ms.uploads_dir))
         state.media = runtime
@@ -137,7 +139,9 @@ async def _forget_upload(db: Database, rt: MediaRuntime, upload_id: str) -> None
             await session.commit()
 
 
-async def get_upload(db: Database, rt: MediaRuntime, *, user: AuthUser, upload_id: str, clock: Clock) -> MediaUpload:
+async def get_upload(
+    db: Database, rt: MediaRuntime, *, user: AuthUser, upload_id: str, clock: Clock
+) -> MediaUpload:
     """The caller's own live upload; 404 for others' or unknown ids, 410 once expired."""
     async with db.session() as session:
         upload = await session.get(MediaUpload, upload_id)
@@ -149,7 +153,9 @@ async def get_upload(db: Database, rt: MediaRuntime, *, user: AuthUser, upload_i
     return upload
 
 
-async def delete_upload(db: Database, rt: MediaRuntime, *, user: AuthUser, upload_id: str, clock: Clock) -> None:
+async def delete_upload(
+    db: Database, rt: MediaRuntime, *, user: AuthUser, upload_id: str, clock: Clock
+) -> None:
     """tus termination: the partial bytes and the state are gone."""
     async with rt.partials.lock(upload_id):
         await get_upload(db, rt, user=user, upload_id=upload_id, clock=clock)
@@ -261,11 +267,15 @@ def _comparison(rt: MediaRuntime, info: ExifInfo, entry: dict[str, Any] | None) 
     return out
 
 
-async def _finish(db: Database, rt: MediaRuntime, *, user: AuthUser, upload: MediaUpload, digest: str, clock: Clock) -> None:
+async def _finish(
+    db: Database, rt: MediaRuntime, *, user: AuthUser, upload: MediaUpload, digest: str, clock: Clock
+) -> None:
     part = rt.partials.path(upload.id)
     if digest != upload.sha256:
         await _forget_upload(db, rt, upload.id)
-        raise TusError(460, "sha256_mismatch", "the uploaded bytes do not hash to the declared sha256; removed")
+        raise TusError(
+            460, "sha256_mismatch", "the uploaded bytes do not hash to the declared sha256; removed"
+        )
     info = await _read_exif_guarded(rt, part, upload.content_type)
     key = original_key(digest)
     if await rt.store.stat(key) is None:
@@ -277,15 +287,26 @@ async def _finish(db: Database, rt: MediaRuntime, *, user: AuthUser, upload: Med
         blob = await session.get(MediaBlob, digest)
         if blob is None:
             blob = MediaBlob(
-                sha256=digest, size=upload.length, content_type=upload.content_type, filename=upload.filename,
-                exif=info.to_payload(), flags=sorted(set(info.flags)), created_by=user.id, created_at=isoformat(now),
+                sha256=digest,
+                size=upload.length,
+                content_type=upload.content_type,
+                filename=upload.filename,
+                exif=info.to_payload(),
+                flags=sorted(set(info.flags)),
+                created_by=user.id,
+                created_at=isoformat(now),
             )
             session.add(blob)
         cmp = _comparison(rt, info, await _referencing_entry(session, case.id, digest))
         flags = sorted(set(info.flags) | set(cmp.pop("flags", [])))
         payload: dict[str, Any] = {
-            "sha256": digest, "size": upload.length, "content_type": upload.content_type,
-            "filename": upload.filename, "exif": info.to_payload(), "flags": flags, **cmp,
+            "sha256": digest,
+            "size": upload.length,
+            "content_type": upload.content_type,
+            "filename": upload.filename,
+            "exif": info.to_payload(),
+            "flags": flags,
+            **cmp,
         }
         ingest = MediaIngest(sha256=digest, case_id=case.id, user_id=user.id, uploaded_at=isoformat(now))
         if upload.bodycam_id and upload.recording_ended_at:
@@ -293,13 +314,22 @@ async def _finish(db: Database, rt: MediaRuntime, *, user: AuthUser, upload: Med
             late = lag > rt.settings.bodycam_max_lag_seconds
             ingest.bodycam_id, ingest.recording_ended_at = upload.bodycam_id, upload.recording_ended_at
             ingest.upload_lag_seconds, ingest.bodycam_late = lag, late
-            payload["bodycam"] = {"device_id": upload.bodycam_id, "recording_ended_at": upload.recording_ended_at,
-                                  "upload_lag_seconds": lag}
+            payload["bodycam"] = {
+                "device_id": upload.bodycam_id,
+                "recording_ended_at": upload.recording_ended_at,
+                "upload_lag_seconds": lag,
+            }
             if late:
                 flags.append("bodycam_late")
         entry = await append_entry(
-            session, case=case, kind="media_verified", payload=payload, actors=[user.id], media=[digest],
-            meta=EntryMeta(flags=flags), clock=clock,
+            session,
+            case=case,
+            kind="media_verified",
+            payload=payload,
+            actors=[user.id],
+            media=[digest],
+            meta=EntryMeta(flags=flags),
+            clock=clock,
         )
         ingest.entry_seq = entry.seq
         session.add(ingest)
@@ -433,7 +463,12 @@ async def open_media(
                 continue
             check_case_visible(user, fresh)
             await append_entry(
-                session, case=fresh, kind="media_view", payload=payload, actors=[user.id], media=[sha256],
+                session,
+                case=fresh,
+                kind="media_view",
+                payload=payload,
+                actors=[user.id],
+                media=[sha256],
                 clock=clock,
             )
     return MediaAccess(blob=blob, start=start, stop=stop, partial=rng is not None)
