@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -143,6 +143,8 @@ class DbSyncStore:
     clock: Clock
     settings: Settings
     device_now_ms: int | None = None
+    chains: dict[int, str] = field(default_factory=dict)
+    """Global seq → chain (case or quarantine) of the entries written in this push."""
 
     async def last_acked_seq(self, device_id: str) -> int:
         value = await self.session.scalar(select(Device.last_acked_seq).where(Device.id == device_id))  # type: ignore[arg-type]
@@ -200,6 +202,7 @@ class DbSyncStore:
             return await self.reject(op, code=exc.code, reason=exc.detail)
         entry = done.entry
         assert entry.seq is not None
+        self.chains[entry.seq] = entry.case_id
         return OpResult(op.op_id, op.device_seq, Status(done.status), entry.seq, entry.case_seq, entry.hash)
 
     async def reject(self, op: Op, *, code: str, reason: str) -> OpResult:
@@ -223,6 +226,7 @@ class DbSyncStore:
         else:
             entry = await self._append_quarantine(op, payload, meta)
         assert entry.seq is not None
+        self.chains[entry.seq] = entry.case_id
         return OpResult(
             op.op_id, op.device_seq, Status.REJECTED, entry.seq, entry.case_seq, entry.hash, reason, code
         )
@@ -276,11 +280,6 @@ class DbSyncStore:
 
     async def record(self, device_id: str, results: Sequence[OpResult], last_acked_seq: int) -> None:
         now = isoformat(self.clock.now())
-        case_of = {}
-        rows = await self.session.execute(
-            select(TrailEntry.seq, TrailEntry.case_id).where(TrailEntry.seq.in_([r.seq for r in results]))  # type: ignore[union-attr]
-        )
-        case_of = dict(rows.tuples())
         self.session.add_all(
             SyncOpResult(
                 device_id=device_id,
@@ -288,7 +287,7 @@ class DbSyncStore:
                 op_id=r.op_id,
                 status=r.status.value,
                 seq=r.seq,
-                case_id=case_of[r.seq],
+                case_id=self.chains[r.seq],
                 case_seq=r.case_seq,
                 hash=r.hash,
                 reason=r.reason,
