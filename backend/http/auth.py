@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
+from litestar.params import JSONBody
 
 from backend.auth import service
 from backend.auth.middleware import SESSION_COOKIE
@@ -33,7 +34,7 @@ def _client(request: Request[Any, Any, Any]) -> str | None:
 
 
 @post("/api/auth/login", operation_id="login", exclude_from_auth=True, tags=["auth"])
-async def login(request: Request[Any, Any, Any], data: LoginRequest) -> Response[dict[str, Any]]:
+async def login(request: Request[Any, Any, Any], data: JSONBody[LoginRequest]) -> Response[dict[str, Any]]:
     """PWA login: sets the session cookie and returns the CSRF token for writes."""
     settings = settings_of(request)
     async with db_of(request).session() as session:
@@ -51,7 +52,7 @@ async def login(request: Request[Any, Any, Any], data: LoginRequest) -> Response
 
 
 @post("/api/auth/token", operation_id="issueToken", exclude_from_auth=True, tags=["auth"])
-async def token(request: Request[Any, Any, Any], data: LoginRequest) -> dict[str, Any]:
+async def token(request: Request[Any, Any, Any], data: JSONBody[LoginRequest]) -> dict[str, Any]:
     """API clients: a bearer token (no CSRF needed)."""
     settings = settings_of(request)
     async with db_of(request).session() as session:

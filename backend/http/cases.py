@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
-from litestar.params import Parameter
+from litestar.params import JSONBody, Parameter
 
 from backend.access import check_case_visible
 from backend.cases import service
@@ -39,7 +39,7 @@ async def list_cases(
 
 
 @post("/api/cases", operation_id="createCase", tags=["cases"])
-async def create_case(request: Request[Any, Any, Any], data: CaseCreate) -> Response[dict[str, Any]]:
+async def create_case(request: Request[Any, Any, Any], data: JSONBody[CaseCreate]) -> Response[dict[str, Any]]:
     """Open a case with a device-generated id; re-posting the same case returns it unchanged."""
     user = user_of(request)
     payload = data.model_dump(mode="json", exclude={"id"})
@@ -84,7 +84,7 @@ async def get_trail(
 
 
 @post("/api/cases/{case_id:uuid}/entries", operation_id="appendEntry", tags=["cases"])
-async def append(request: Request[Any, Any, Any], case_id: uuid.UUID, data: EntryCreate) -> Response[dict[str, Any]]:
+async def append(request: Request[Any, Any, Any], case_id: uuid.UUID, data: JSONBody[EntryCreate]) -> Response[dict[str, Any]]:
     """Append one entry (note, record, stage transition, field update, resolve …) online."""
     user = user_of(request)
     async with db_of(request).write() as session:
