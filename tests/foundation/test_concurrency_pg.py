@@ -1,0 +1,97 @@
+"""20 concurrent appends to one case from two server processes on one PostgreSQL give one unbroken chain."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from backend.demo import DEMO_PASSWORD, demo_id
+from tests.conftest import BACKENDS, PG_ASYNC_BASE, ROOT, pg_create, pg_drop
+
+pytestmark = pytest.mark.postgres
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "LIUHEN_DATABASE_URL": url, "LIUHEN_DATA_DIR": str(data_dir), "LIUHEN_COOKIE_SECURE": "false"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "backend.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("server did not start")
+
+
+@pytest.fixture
+def two_servers(templates: dict[str, str], tmp_path: Path) -> Iterator[tuple[str, list[int]]]:
+    if "postgres" not in BACKENDS:
+        pytest.skip("PostgreSQL backend not selected")
+    name = f"liuhen_c_{os.getpid()}"
+    url = pg_create(name, template=templates["postgres"])
+    ports = [free_port(), free_port()]
+    procs = [start_server(url, tmp_path / f"d{i}", p) for i, p in enumerate(ports)]
+    try:
+        yield url, ports
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(10)
+        pg_drop(name)
+    _ = PG_ASYNC_BASE
+
+
+async def test_concurrent_appends_from_two_processes_form_one_chain(
+    two_servers: tuple[str, list[int]], run_verify: None = None
+) -> None:
+    url, ports = two_servers
+    case_id = demo_id("case:1")
+    async with httpx.AsyncClient(timeout=60) as client:
+        tokens = []
+        for port in ports:
+            r = await client.post(f"http://127.0.0.1:{port}/api/auth/token",
+                                  json={"username": "officer1", "password": DEMO_PASSWORD})
+            tokens.append(r.json()["access_token"])
+
+        async def note(i: int) -> httpx.Response:
+            port, token = ports[i % 2], tokens[i % 2]
+            return await client.post(
+                f"http://127.0.0.1:{port}/api/cases/{case_id}/entries",
+                json={"kind": "note", "payload": {"text": f"并发备注 {i}"}},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+
+        responses = await asyncio.gather(*(note(i) for i in range(20)))
+        assert all(r.status_code == 201 for r in responses), [r.text for r in responses if r.status_code != 201]
+        trail = (await client.get(f"http://127.0.0.1:{ports[0]}/api/cases/{case_id}/trail?limit=500",
+                                  headers={"Authorization": f"Bearer {tokens[0]}"})).json()["items"]
+    seqs = [e["case_seq"] for e in trail]
+    assert seqs == list(range(1, len(trail) + 1))
+    for prev, entry in zip(trail, trail[1:], strict=False):
+        assert entry["prev_hash"] == prev["hash"]
+    notes = sorted(e["payload"]["text"] for e in trail if e["kind"] == "note")
+    assert notes == sorted(f"并发备注 {i}" for i in range(20))
+    env = {**os.environ, "LIUHEN_DATABASE_URL": url}
+    verify = subprocess.run([sys.executable, "-m", "backend.cli", "verify"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, check=False)
+    assert verify.returncode == 0, verify.stdout
