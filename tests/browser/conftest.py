@@ -208,11 +208,24 @@ def login(page: Any, username: str) -> None:
     page.wait_for_function("document.querySelector('#sync-pill')?.textContent === '已同步'")
 
 
+PENDING_JS = """async () => {
+  const db = await new Promise((ok, err) => { const r = indexedDB.open('liuhen'); r.onsuccess = () => ok(r.result); r.onerror = err; });
+  const count = (store) => new Promise((ok) => { const q = db.transaction(store).objectStore(store).index('state').count('pending'); q.onsuccess = () => ok(q.result); });
+  const n = (await count('ops')) + (await count('blobs'));
+  db.close();
+  return n;
+}"""
+
+
 def pending(page: Any) -> int:
-    return int(page.get_attribute("#sync-pill", "data-pending") or "0")
+    """Ops + blobs not yet acknowledged by the server, read straight from IndexedDB."""
+    return int(page.evaluate(PENDING_JS))
 
 
-def wait_synced(page: Any, timeout: float = 60_000) -> None:
-    page.wait_for_function(
-        "document.querySelector('#sync-pill')?.dataset.pending === '0'", timeout=timeout
-    )
+def wait_synced(page: Any, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while pending(page):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"outbox still holds {pending(page)} items")
+        page.wait_for_timeout(250)
+    page.wait_for_function("document.querySelector('#sync-pill')?.dataset.pending === '0'")
