@@ -14,6 +14,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from backend.access import OFFICER, AuthUser, can_view_case
 from backend.audit import record_audit
@@ -92,7 +93,9 @@ async def register_device(
             session.add(device)
             await session.flush()
         known = await session.scalar(
-            select(DeviceKey.id).where(DeviceKey.device_id == device_id, DeviceKey.public_key == public_key)  # type: ignore[arg-type]
+            select(col(DeviceKey.id)).where(
+                col(DeviceKey.device_id) == device_id, col(DeviceKey.public_key) == public_key
+            )
         )
         if known is None:
             session.add(DeviceKey(device_id=device_id, public_key=public_key, registered_at=now))
@@ -108,8 +111,10 @@ async def _device_keys(db: Database, *, user: AuthUser, device_id: str) -> list[
     async with db.session() as session:
         device = await session.get(Device, device_id)
         keys = list(
-            await session.scalars(select(DeviceKey.public_key).where(DeviceKey.device_id == device_id))
-        )  # type: ignore[arg-type]
+            await session.scalars(
+                select(col(DeviceKey.public_key)).where(col(DeviceKey.device_id) == device_id)
+            )
+        )
     if device is None or not keys:
         raise await _refuse(
             db,
@@ -147,14 +152,16 @@ class DbSyncStore:
     """Global seq → chain (case or quarantine) of the entries written in this push."""
 
     async def last_acked_seq(self, device_id: str) -> int:
-        value = await self.session.scalar(select(Device.last_acked_seq).where(Device.id == device_id))  # type: ignore[arg-type]
+        value = await self.session.scalar(
+            select(col(Device.last_acked_seq)).where(col(Device.id) == device_id)
+        )
         return int(value or 0)
 
     async def stored_results(self, device_id: str, seqs: Sequence[int]) -> Mapping[int, OpResult]:
         rows = await self.session.scalars(
             select(SyncOpResult).where(
-                SyncOpResult.device_id == device_id,
-                SyncOpResult.device_seq.in_(seqs),  # type: ignore[arg-type,attr-defined]
+                col(SyncOpResult.device_id) == device_id,
+                col(SyncOpResult.device_seq).in_(seqs),
             )
         )
         return {
@@ -165,7 +172,9 @@ class DbSyncStore:
         }
 
     async def op_ids_seen(self, op_ids: Sequence[str]) -> set[str]:
-        rows = await self.session.scalars(select(SyncOpResult.op_id).where(SyncOpResult.op_id.in_(op_ids)))  # type: ignore[attr-defined]
+        rows = await self.session.scalars(
+            select(col(SyncOpResult.op_id)).where(col(SyncOpResult.op_id).in_(op_ids))
+        )
         return set(rows)
 
     def _meta(self, op: Op) -> EntryMeta:
@@ -298,8 +307,8 @@ class DbSyncStore:
         )
         await self.session.execute(
             update(Device)
-            .where(Device.id == device_id)
-            .values(last_acked_seq=last_acked_seq, last_push_at=now)  # type: ignore[arg-type]
+            .where(col(Device.id) == device_id)
+            .values(last_acked_seq=last_acked_seq, last_push_at=now)
         )
 
 
@@ -396,9 +405,9 @@ async def pull(
     """Entries after ``cursor`` the user may see, oldest first, with the cursor to ask from next."""
     async with db.session() as session:
         # Everything up to `high` has committed: appends are serialised, so seq order is commit order.
-        high = int(await session.scalar(select(func.max(TrailEntry.seq))) or 0)  # type: ignore[arg-type]
-        visible_cases = select(Case.id).where(*scope_filter(user))
-        own_quarantine = select(QuarantineChain.chain_id).where(QuarantineChain.user_id == user.id)  # type: ignore[arg-type]
+        high = int(await session.scalar(select(func.max(col(TrailEntry.seq)))) or 0)
+        visible_cases = select(col(Case.id)).where(*scope_filter(user))
+        own_quarantine = select(col(QuarantineChain.chain_id)).where(col(QuarantineChain.user_id) == user.id)
         entries: list[TrailEntry] = []
         position = cursor
         more = False
@@ -407,11 +416,14 @@ async def pull(
                 await session.scalars(
                     select(TrailEntry)
                     .where(
-                        TrailEntry.seq > position,  # type: ignore[operator]
-                        TrailEntry.seq <= high,  # type: ignore[operator]
-                        or_(TrailEntry.case_id.in_(visible_cases), TrailEntry.case_id.in_(own_quarantine)),  # type: ignore[attr-defined]
+                        col(TrailEntry.seq) > position,
+                        col(TrailEntry.seq) <= high,
+                        or_(
+                            col(TrailEntry.case_id).in_(visible_cases),
+                            col(TrailEntry.case_id).in_(own_quarantine),
+                        ),
                     )
-                    .order_by(TrailEntry.seq)  # type: ignore[arg-type]
+                    .order_by(col(TrailEntry.seq))
                     .limit(limit)
                 )
             )
@@ -432,5 +444,5 @@ async def _restricted(session: AsyncSession, user: AuthUser, rows: list[TrailEnt
     if not (user.role == OFFICER and user.restrict_to_assigned) or not rows:
         return rows
     ids = {r.case_id for r in rows}
-    cases = {c.id: c for c in await session.scalars(select(Case).where(Case.id.in_(ids)))}  # type: ignore[attr-defined]
+    cases = {c.id: c for c in await session.scalars(select(Case).where(col(Case.id).in_(ids)))}
     return [r for r in rows if r.case_id not in cases or can_view_case(user, cases[r.case_id])]

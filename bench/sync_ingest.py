@@ -84,23 +84,43 @@ async def push_all(base: str, n_ops: int, n_devices: int) -> tuple[float, int]:
         per_device = n_ops // n_devices
         for _ in range(n_devices):
             device = Device()
-            r = await c.post("/api/devices", headers=headers,
-                             json={"device_id": device.device_id, "public_key": device.public_key_b64})
+            r = await c.post(
+                "/api/devices",
+                headers=headers,
+                json={"device_id": device.device_id, "public_key": device.public_key_b64},
+            )
             assert r.status_code == 201, r.text
             case_id = str(uuid.uuid4())
-            ops = [device.op(case_id, "case_open", {
-                "procedure_type": "administrative_penalty", "cause": "压测", "officer_ids": [me],
-                "party": {"type": "organisation", "name": "压测公司"}})]
-            ops += [device.op(case_id, "note", {"text": f"现场记录 {i}"}, base_seq=1,
-                              location={"lat": 30.75, "lon": 120.76, "accuracy": 5, "source": "gps"})
-                    for i in range(per_device - 1)]
+            ops = [
+                device.op(
+                    case_id,
+                    "case_open",
+                    {
+                        "procedure_type": "administrative_penalty",
+                        "cause": "压测",
+                        "officer_ids": [me],
+                        "party": {"type": "organisation", "name": "压测公司"},
+                    },
+                )
+            ]
+            ops += [
+                device.op(
+                    case_id,
+                    "note",
+                    {"text": f"现场记录 {i}"},
+                    base_seq=1,
+                    location={"lat": 30.75, "lon": 120.76, "accuracy": 5, "source": "gps"},
+                )
+                for i in range(per_device - 1)
+            ]
             plans.append((device, [ops[i : i + BATCH] for i in range(0, len(ops), BATCH)]))
 
         async def run(device: Device, batches: list[list[dict[str, Any]]]) -> int:
             done = 0
             for batch in batches:
-                r = await c.post("/api/sync/push", headers=headers,
-                                 json={"device_id": device.device_id, "ops": batch})
+                r = await c.post(
+                    "/api/sync/push", headers=headers, json={"device_id": device.device_id, "ops": batch}
+                )
                 assert r.status_code == 200, r.text
                 done += sum(1 for x in r.json()["results"] if x["status"] == "applied")
             return done
@@ -115,26 +135,47 @@ async def raw_insert(url: str) -> tuple[float, int]:
     db = Database(url)
     try:
         async with db.session() as s:
-            rows = (await s.execute(text(
-                "SELECT case_id, case_seq, kind, body, prev_hash, hash, op_id, device_id, server_time "
-                "FROM trail_entry WHERE device_id IS NOT NULL ORDER BY seq"))).mappings().all()
+            rows = (
+                (
+                    await s.execute(
+                        text(
+                            "SELECT case_id, case_seq, kind, body, prev_hash, hash, op_id, device_id, "
+                            "server_time FROM trail_entry WHERE device_id IS NOT NULL ORDER BY seq"
+                        )
+                    )
+                )
+                .mappings()
+                .all()
+            )
         remap: dict[str, str] = {}
         entries = []
         answers = []
         for i, row in enumerate(rows):
             case_id = remap.setdefault(row["case_id"], str(uuid.uuid4()))
             entries.append({**row, "case_id": case_id})
-            answers.append({"device_id": "raw-" + case_id[:30], "device_seq": i + 1, "op_id": row["op_id"],
-                            "status": "applied", "seq": i + 1, "case_id": case_id, "case_seq": row["case_seq"],
-                            "hash": row["hash"], "answered_at": row["server_time"]})
+            answers.append(
+                {
+                    "device_id": "raw-" + case_id[:30],
+                    "device_seq": i + 1,
+                    "op_id": row["op_id"],
+                    "status": "applied",
+                    "seq": i + 1,
+                    "case_id": case_id,
+                    "case_seq": row["case_seq"],
+                    "hash": row["hash"],
+                    "answered_at": row["server_time"],
+                }
+            )
         insert_entry = text(
             "INSERT INTO trail_entry (case_id, case_seq, kind, body, prev_hash, hash, op_id, device_id, "
             "server_time) VALUES (:case_id, :case_seq, :kind, :body, :prev_hash, :hash, :op_id, :device_id, "
-            ":server_time)")
+            ":server_time)"
+        )
         insert_answer = text(
             "INSERT INTO sync_op_result (device_id, device_seq, op_id, status, seq, case_id, case_seq, hash, "
-            "answered_at) VALUES (:device_id, :device_seq, :op_id, :status, :seq, :case_id, :case_seq, :hash, "
-            ":answered_at)")
+            "answered_at) VALUES (:device_id, :device_seq, :op_id, :status, :seq, :case_id, :case_seq, "
+            ":hash, :answered_at)"
+        )
         started = time.perf_counter()
         for i in range(0, len(entries), BATCH):
             async with db.session() as s:
@@ -157,10 +198,19 @@ async def bench(backend: str, n_ops: int, n_devices: int) -> dict[str, float]:
         try:
             await prepare(url)
             port = free_port()
-            env = {**os.environ, "LIUHEN_DATA_DIR": tmp, "LIUHEN_DATABASE_URL": url, "LIUHEN_COOKIE_SECURE": "false"}
+            env = {
+                **os.environ,
+                "LIUHEN_DATA_DIR": tmp,
+                "LIUHEN_DATABASE_URL": url,
+                "LIUHEN_COOKIE_SECURE": "false",
+            }
             liuhen = ROOT / ".venv" / "bin" / "liuhen"
-            server = subprocess.Popen([str(liuhen), "serve", "--port", str(port)], env=env,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            server = subprocess.Popen(  # noqa: ASYNC220 - started once, outside the timed part
+                [str(liuhen), "serve", "--port", str(port)],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             try:
                 await wait_up(f"http://127.0.0.1:{port}")
                 push_s, pushed = await push_all(f"http://127.0.0.1:{port}", n_ops, n_devices)
@@ -172,8 +222,10 @@ async def bench(backend: str, n_ops: int, n_devices: int) -> dict[str, float]:
             if backend == "postgres":
                 await pg_admin(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
     push_rate, raw_rate = pushed / push_s, raw_n / raw_s
-    print(f"{backend:9s} push {pushed} ops in {push_s:.2f}s = {push_rate:,.0f} ops/s | raw batched INSERT "
-          f"{raw_n} rows in {raw_s:.2f}s = {raw_rate:,.0f} rows/s | ratio {push_rate / raw_rate:.0%}")
+    print(
+        f"{backend:9s} push {pushed} ops in {push_s:.2f}s = {push_rate:,.0f} ops/s | raw batched INSERT "
+        f"{raw_n} rows in {raw_s:.2f}s = {raw_rate:,.0f} rows/s | ratio {push_rate / raw_rate:.0%}"
+    )
     return {"push": push_rate, "raw": raw_rate}
 
 
