@@ -148,8 +148,10 @@ async def db(settings: Settings) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-def app(settings: Settings, db: Database) -> Litestar:
-    return create_app(settings, database=db)
+def app(settings: Settings) -> Litestar:
+    # The app owns its engine: the test client runs the app on its own event loop, and pooled
+    # connections must not cross loops. Tests that touch the database directly use ``db``.
+    return create_app(settings)
 
 
 @pytest.fixture

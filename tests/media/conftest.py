@@ -6,6 +6,7 @@ import shutil
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 from pathlib import Path
 
 import boto3
@@ -79,3 +80,13 @@ def photos(tmp_path: Path) -> Path:
     for p in dest.rglob("*"):
         p.chmod(0o644 if p.is_file() else 0o755)
     return dest
+
+
+@pytest.fixture
+async def direct(settings: Any) -> AsyncIterator[Any]:
+    """A database handle for the test body's own loop (the app's pool lives in the test client's loop)."""
+    from backend.db.engine import Database
+
+    database = Database(settings.database_url)
+    yield database
+    await database.dispose()

@@ -47,13 +47,13 @@ async def test_uploads_need_auth(client: Client) -> None:
 
 
 async def test_gps_photo_verifies_stores_once_and_lands_on_trail(
-    client: Client, settings: Settings, db: Database, photos: Path
+    client: Client, settings: Settings, direct: Database, photos: Path
 ) -> None:
     auth = await login(client, "officer1")
     data = (photos / "gps" / "DSCN0010.jpg").read_bytes()
     digest = sha(data)
     # The op that referenced the photo: device fix ~2.2 km away, device clock 2 h off.
-    async with db.write() as session:
+    async with direct.write() as session:
         case = await session.get(Case, CASE0)
         assert case is not None
         await append_entry(
@@ -64,7 +64,7 @@ async def test_gps_photo_verifies_stores_once_and_lands_on_trail(
         )
     before = await trail(client, auth, CASE0)
     assert before[-1]["evidence_pending"] == [digest]
-    async with db.session() as session:
+    async with direct.session() as session:
         assert await verified_hashes(session, {digest}) == set()
 
     response = await upload(client, auth, data, chunk=50_000, filename="DSCN0010.jpg")
@@ -86,7 +86,7 @@ async def test_gps_photo_verifies_stores_once_and_lands_on_trail(
     assert p["time_skew_s"] == pytest.approx(-7200)
     assert set(verified["flags"]) == {"exif_gps_mismatch", "exif_time_skew"}
     assert [e for e in entries if e["kind"] == "photo"][0]["evidence_pending"] == []
-    async with db.session() as session:
+    async with direct.session() as session:
         assert await verified_hashes(session, {digest, "0" * 64}) == {digest}
 
 
@@ -105,7 +105,7 @@ async def test_invalid_exif_photos_are_kept_byte_for_byte_and_flagged(
         assert e["flags"] and e["flags"][0] in ("exif_missing", "exif_unreadable")
 
 
-async def test_wrong_hash_is_refused_and_nothing_is_kept(client: Client, settings: Settings, db: Database) -> None:
+async def test_wrong_hash_is_refused_and_nothing_is_kept(client: Client, settings: Settings, direct: Database) -> None:
     auth = await login(client, "officer1")
     data = os.urandom(150_000)
     response = await upload(client, auth, data, declared=sha(b"something else"))
@@ -113,7 +113,7 @@ async def test_wrong_hash_is_refused_and_nothing_is_kept(client: Client, setting
     assert response.json()["code"] == "sha256_mismatch"
     assert _files(settings.data_dir / "uploads") == []
     assert not _stored(settings, sha(data)).exists()
-    async with db.session() as session:
+    async with direct.session() as session:
         assert await verified_hashes(session, {sha(data)}) == set()
     assert not [e for e in await trail(client, auth, CASE0) if e["kind"] == "media_verified"]
 
@@ -152,14 +152,14 @@ async def test_oversized_uploads_are_413_before_bytes_are_stored(
 
 
 async def test_truncated_upload_is_never_evidence_and_can_be_terminated(
-    client: Client, settings: Settings, db: Database
+    client: Client, settings: Settings, direct: Database
 ) -> None:
     auth = await login(client, "officer1")
     data = os.urandom(80_000)
     location = (await create(client, auth, data)).headers["location"]
     assert (await patch(client, auth, location, 0, data[:30_000])).status_code == 204
     assert (await client.get(f"/api/media/{sha(data)}", headers=auth)).status_code == 404
-    async with db.session() as session:
+    async with direct.session() as session:
         assert await verified_hashes(session, {sha(data)}) == set()
     gone = await client.delete(location, headers={**TUS, **auth})
     assert gone.status_code == 204
@@ -292,7 +292,7 @@ async def test_identical_content_is_stored_once_but_verified_per_case(client: Cl
         assert [e for e in await trail(client, auth, case_id) if e["kind"] == "media_verified"]
 
 
-async def test_bodycam_upload_lag_is_measured_and_late_is_flagged(client: Client, db: Database) -> None:
+async def test_bodycam_upload_lag_is_measured_and_late_is_flagged(client: Client, direct: Database) -> None:
     auth = await login(client, "officer1")
     on_time = os.urandom(3000)
     late = os.urandom(3000)
@@ -311,7 +311,7 @@ async def test_bodycam_upload_lag_is_measured_and_late_is_flagged(client: Client
     assert 30 * 3600 - 60 < verified[1]["payload"]["bodycam"]["upload_lag_seconds"] < 30 * 3600 + 60
     from sqlalchemy import select
 
-    async with db.session() as session:
+    async with direct.session() as session:
         rows = list(await session.scalars(select(MediaIngest).order_by(MediaIngest.id)))  # type: ignore[arg-type]
     assert [r.bodycam_late for r in rows] == [False, True]
     assert rows[0].upload_lag_seconds is not None and 7100 < rows[0].upload_lag_seconds < 7300
@@ -339,9 +339,9 @@ async def test_thumbnail_is_rotated_and_generated_off_the_request(client: Client
     assert original.content == data
 
 
-async def test_upload_state_survives_a_restart(settings: Settings, db: Database) -> None:
+async def test_upload_state_survives_a_restart(settings: Settings, direct: Database) -> None:
     data = os.urandom(200_000)
-    app1 = create_app(settings, database=db)
+    app1 = create_app(settings)
     async with AsyncTestClient(app=app1, base_url="https://testserver.local") as c1:
         auth = await login(c1, "officer1")
         location = (await create(c1, auth, data)).headers["location"]
@@ -350,7 +350,7 @@ async def test_upload_state_survives_a_restart(settings: Settings, db: Database)
     part = next((settings.data_dir / "uploads").glob("*.part"))
     with part.open("ab") as f:
         f.write(b"garbage written before the crash")
-    app2 = create_app(settings, database=db)
+    app2 = create_app(settings)
     async with AsyncTestClient(app=app2, base_url="https://testserver.local") as c2:
         auth = await login(c2, "officer1")
         head = await c2.head(location, headers={**TUS, **auth})
@@ -361,14 +361,14 @@ async def test_upload_state_survives_a_restart(settings: Settings, db: Database)
 
 
 async def test_unfinished_uploads_expire(
-    settings: Settings, db: Database, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, direct: Database
 ) -> None:
     from datetime import UTC, datetime
 
     from backend.clock import FixedClock
 
     clock = FixedClock(datetime.now(UTC))
-    app = create_app(settings, database=db, clock=clock)
+    app = create_app(settings, clock=clock)
     async with AsyncTestClient(app=app, base_url="https://testserver.local") as c:
         auth = await login(c, "officer1")
         created = await create(c, auth, b"0123456789")
@@ -377,7 +377,7 @@ async def test_unfinished_uploads_expire(
         clock.advance(days=8)
         auth = await login(c, "officer1")
         assert (await c.head(location, headers={**TUS, **auth})).status_code == 410
-    async with db.session() as session:
+    async with direct.session() as session:
         assert await session.get(MediaUpload, location.rsplit("/", 1)[1]) is None
     assert _files(settings.data_dir / "uploads") == []
 
