@@ -44,7 +44,9 @@ def _newest(path: Path) -> float:
 def build_pwa() -> Path:
     """Build pwa/dist unless it is newer than every source file (npm ci first on a clean clone)."""
     dist = PWA / "dist"
-    sources = max(_newest(PWA / "src"), (PWA / "index.html").stat().st_mtime, (PWA / "vite.config.ts").stat().st_mtime)
+    sources = max(
+        _newest(PWA / "src"), (PWA / "index.html").stat().st_mtime, (PWA / "vite.config.ts").stat().st_mtime
+    )
     if (dist / "sw.js").exists() and _newest(dist) >= sources:
         return dist
     npm = shutil.which("npm")
@@ -132,7 +134,8 @@ class Server:
             return str(json.loads(r.read())["access_token"])
 
     def get(self, path: str, username: str = "officer1") -> Any:
-        req = urllib.request.Request(f"{self.url}{path}", headers={"Authorization": f"Bearer {self.token(username)}"})
+        headers = {"Authorization": f"Bearer {self.token(username)}"}
+        req = urllib.request.Request(f"{self.url}{path}", headers=headers)
         with urllib.request.urlopen(req, timeout=10) as r:
             return json.loads(r.read())
 
@@ -209,8 +212,15 @@ def login(page: Any, username: str) -> None:
 
 
 PENDING_JS = """async () => {
-  const db = await new Promise((ok, err) => { const r = indexedDB.open('liuhen'); r.onsuccess = () => ok(r.result); r.onerror = err; });
-  const count = (store) => new Promise((ok) => { const q = db.transaction(store).objectStore(store).index('state').count('pending'); q.onsuccess = () => ok(q.result); });
+  const db = await new Promise((ok, err) => {
+    const r = indexedDB.open('liuhen');
+    r.onsuccess = () => ok(r.result);
+    r.onerror = err;
+  });
+  const count = (store) => new Promise((ok) => {
+    const q = db.transaction(store).objectStore(store).index('state').count('pending');
+    q.onsuccess = () => ok(q.result);
+  });
   const n = (await count('ops')) + (await count('blobs'));
   db.close();
   return n;

@@ -1,4 +1,4 @@
-"""Two officers edit the same case field offline: the conflict shows both values; resolving records `resolve`."""
+"""Two officers edit one case field offline: the conflict shows both values; resolving records `resolve`."""
 
 from __future__ import annotations
 
@@ -63,7 +63,8 @@ def test_concurrent_offline_edits_conflict_in_both_trails_and_resolve(
         item = page.locator(".timeline .item[data-kind=conflict]")
         item.wait_for()
         text = item.inner_text()
-        assert "涉嫌未取得食品经营许可从事经营" in text and "涉嫌超范围经营" in text
+        assert "涉嫌未取得食品经营许可从事经营" in text
+        assert "涉嫌超范围经营" in text
     p1.locator(".timeline .item[data-kind=conflict]").scroll_into_view_if_needed()
     p1.screenshot(path=str(shots / "08-conflict.png"))
 

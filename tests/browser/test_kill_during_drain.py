@@ -19,7 +19,9 @@ NOTES = 130  # more than one push batch (100 ops), so the kill lands between bat
 PHOTOS = sorted((FIXTURES / "photos" / "gps").glob("*.jpg"))
 
 
-def test_server_killed_mid_drain_then_restarted_loses_and_duplicates_nothing(browser: Any, server: Server) -> None:
+def test_server_killed_mid_drain_then_restarted_loses_and_duplicates_nothing(
+    browser: Any, server: Server
+) -> None:
     ctx = phone_context(browser, server)
     page = ctx.new_page()
     login(page, "officer1")
@@ -65,9 +67,11 @@ def test_server_killed_mid_drain_then_restarted_loses_and_duplicates_nothing(bro
     wait_synced(page)
 
     photo_shas = {hashlib.sha256(p.read_bytes()).hexdigest() for p in PHOTOS}
-    trail = wait_for_trail(
-        server, case_id, lambda t: photo_shas <= {e["payload"]["sha256"] for e in t if e["kind"] == "media_verified"}
-    )
+
+    def all_verified(t: list[dict[str, Any]]) -> bool:
+        return photo_shas <= {e["payload"]["sha256"] for e in t if e["kind"] == "media_verified"}
+
+    trail = wait_for_trail(server, case_id, all_verified)
     notes = Counter(e["payload"]["text"] for e in trail if e["kind"] == "note")
     assert set(notes) == {f"现场记录第{i + 1:03d}条" for i in range(NOTES)}
     assert max(notes.values()) == 1, "a note was applied twice"

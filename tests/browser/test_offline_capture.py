@@ -38,7 +38,7 @@ def open_case_offline(page: Any, cause: str, party: str, co_officer: str) -> str
 
 
 def user_id(server: Server, username: str) -> str:
-    return next(u["id"] for u in server.get("/api/users") if u["username"] == username)
+    return str(next(u["id"] for u in server.get("/api/users") if u["username"] == username))
 
 
 def test_offline_capture_survives_reload_and_syncs_into_a_verified_trail(
@@ -55,7 +55,8 @@ def test_offline_capture_survives_reload_and_syncs_into_a_verified_trail(
     page.screenshot(path=str(shots / "01-cases.png"))
 
     ctx.set_offline(True)
-    case_id = open_case_offline(page, "涉嫌销售过期食品（离线）", "嘉兴某超市有限公司", user_id(server, "officer2"))
+    officer2 = user_id(server, "officer2")
+    case_id = open_case_offline(page, "涉嫌销售过期食品（离线）", "嘉兴某超市有限公司", officer2)
 
     # photo: the exact bytes of the fixture, hashed at capture
     page.click("a[href$='/capture']")
@@ -74,7 +75,15 @@ def test_offline_capture_survives_reload_and_syncs_into_a_verified_trail(
     page.click("a[data-form=sampling_record]")
     page.fill("input[name=place]", "嘉兴市南湖区某超市仓库")
     row = page.locator("[data-items=items] .item-row").first
-    for col, value in {"name": "鲜牛奶", "spec": "250ml", "batch": "20260101", "quantity": "48", "samples": "4", "seal_no": "JX-0001"}.items():
+    item = {
+        "name": "鲜牛奶",
+        "spec": "250ml",
+        "batch": "20260101",
+        "quantity": "48",
+        "samples": "4",
+        "seal_no": "JX-0001",
+    }
+    for col, value in item.items():
         row.locator(f"input[data-col={col}]").fill(value)
     page.check("input[data-officer=officer2]")
     page.fill("input[name=no_av_reason]", "执法记录仪电量耗尽")
@@ -120,7 +129,9 @@ def test_offline_capture_survives_reload_and_syncs_into_a_verified_trail(
     assert rec["fields"]["items"][0]["seal_no"] == "JX-0001"
     assert rec["text_sha256"] == hashlib.sha256(rec["text"].encode()).hexdigest()
     (sig,) = rec["signatures"]
-    assert sig["role"] == "party" and sig["text_sha256"] == rec["text_sha256"] and len(sig["strokes"]) >= 1
+    assert sig["role"] == "party"
+    assert sig["text_sha256"] == rec["text_sha256"]
+    assert len(sig["strokes"]) >= 1
     assert {photo_sha, sig["png_sha256"]} <= verified(trail)
     assert all(e["device_id"] for e in trail if e["kind"] != "media_verified")
 
