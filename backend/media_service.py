@@ -33,7 +33,7 @@ from media.exif import ExifInfo, compare_with_device, read_exif
 from media.partial import PartialUploads
 from media.settings import MediaSettings
 from media.store import BlobStore, derivative_key, is_sha256, open_store, original_key
-from media.tus import TusError, UploadRequest, new_upload_id
+from media.tus import Checksum, TusError, UploadRequest, new_upload_id
 
 log = logging.getLogger("liuhen.media")
 MAX_THUMB_SOURCE = 64 * 1024 * 1024
@@ -191,7 +191,7 @@ async def patch_upload(
     upload_id: str,
     offset: int,
     content_length: int | None,
-    checksum: bytes | None,
+    checksum: Checksum | None,
     chunks: AsyncIterator[bytes],
     clock: Clock,
 ) -> PatchOutcome:
@@ -348,7 +348,9 @@ async def _make_thumb(db: Database, rt: MediaRuntime, sha256: str) -> None:
     key = derivative_key(sha256, "thumb")
     try:
         if await rt.store.stat(key) is None:
-            with tempfile.TemporaryDirectory(dir=rt.settings.uploads_dir) as tmp:
+            scratch = rt.settings.data_dir / "tmp"
+            scratch.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(dir=scratch) as tmp:
                 src = Path(tmp) / "original"
                 with src.open("wb") as f:
                     async for chunk in rt.store.read(original_key(sha256)):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from media.tus import TusError, check_upload_id
+from media.tus import Checksum, TusError, check_upload_id
 
 BUFFER = 1024 * 1024
 REHASH_CHUNK = 4 * 1024 * 1024
@@ -98,7 +98,7 @@ class PartialUploads:
         offset: int,
         length: int,
         chunks: AsyncIterator[bytes],
-        checksum: bytes | None = None,
+        checksum: Checksum | None = None,
     ) -> AppendResult:
         """Append a PATCH body at ``offset`` (the committed offset); never past ``length`` (413).
 
@@ -106,7 +106,7 @@ class PartialUploads:
         The caller holds ``lock(upload_id)`` and records the returned offset.
         """
         whole = await self._hasher_at(upload_id, offset)
-        chunk_hash = hashlib.sha256() if checksum is not None else None
+        chunk_hash = hashlib.new(checksum.algorithm) if checksum is not None else None
         path = self.path(upload_id)
         f = await asyncio.to_thread(path.open, "r+b")
         written = 0
@@ -144,7 +144,7 @@ class PartialUploads:
                 if interrupted:
                     raise TusError(400, "upload_interrupted", "PATCH body ended early; checksum not verified")
                 assert chunk_hash is not None
-                if chunk_hash.digest() != checksum:
+                if chunk_hash.digest() != checksum.digest:
                     raise TusError(460, "checksum_mismatch", "Upload-Checksum does not match the PATCH body")
             await asyncio.to_thread(_flush_sync, f)
         except BaseException:

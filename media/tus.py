@@ -16,7 +16,8 @@ from email.utils import format_datetime
 
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,checksum,termination,expiration"
-CHECKSUM_ALGORITHMS = "sha256"
+CHECKSUM_ALGORITHMS = "sha256,sha1"
+_DIGEST_SIZES = {"sha256": 32, "sha1": 20}  # sha1: the one algorithm tus requires servers to support
 OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
 
 _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
@@ -64,20 +65,29 @@ def parse_metadata(header: str | None) -> dict[str, str]:
     return out
 
 
-def parse_checksum(header: str | None) -> bytes | None:
-    """``Upload-Checksum: sha256 <base64 digest>`` → the digest; other algorithms are a 400."""
+@dataclass(frozen=True, slots=True)
+class Checksum:
+    """A per-PATCH ``Upload-Checksum`` (transport integrity; the content itself is identified by SHA-256)."""
+
+    algorithm: str
+    digest: bytes
+
+
+def parse_checksum(header: str | None) -> Checksum | None:
+    """``Upload-Checksum: <sha256|sha1> <base64 digest>``; other algorithms are a 400 (tus checksum)."""
     if header is None:
         return None
     algo, _, b64 = header.strip().partition(" ")
-    if algo.lower() != "sha256":
-        raise TusError(400, "checksum_algorithm", "only sha256 checksums are supported")
+    algo = algo.lower()
+    if algo not in _DIGEST_SIZES:
+        raise TusError(400, "checksum_algorithm", f"checksum algorithms supported: {CHECKSUM_ALGORITHMS}")
     try:
         digest = base64.b64decode(b64.strip(), validate=True)
     except binascii.Error as exc:
         raise TusError(400, "checksum_invalid", "Upload-Checksum is not base64") from exc
-    if len(digest) != 32:
-        raise TusError(400, "checksum_invalid", "sha256 digest must be 32 bytes")
-    return digest
+    if len(digest) != _DIGEST_SIZES[algo]:
+        raise TusError(400, "checksum_invalid", f"{algo} digest must be {_DIGEST_SIZES[algo]} bytes")
+    return Checksum(algo, digest)
 
 
 def parse_non_negative_int(value: str | None, name: str) -> int:
