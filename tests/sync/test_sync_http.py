@@ -296,6 +296,7 @@ async def test_different_fields_changed_concurrently_merge(client: Client) -> No
     case_id = str(uuid.uuid4())
     await push(client, h1, d1, [d1.op(case_id, "case_open", open_payload([o1, o2]))])
     await push(client, h1, d1, [d1.op(case_id, "case_update", {"fields": {"cause": "甲"}}, base_seq=1)])
+    d2.physical_ms = d1.physical_ms + 10_000  # officer2 pulled the case first, so its HLC is past case_open's
     party = {"type": "person", "name": "王某"}
     r = await push(client, h2, d2, [d2.op(case_id, "case_update", {"fields": {"party": party}}, base_seq=1)])
     assert r.json()["results"][0]["status"] == "merged"
