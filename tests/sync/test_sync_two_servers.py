@@ -62,7 +62,7 @@ def servers(pg_only: str, tmp_path: Path) -> Iterator[list[str]]:
         bases.append(f"http://127.0.0.1:{port}")
     try:
         for base in bases:
-            for _ in range(300):
+            for _ in range(900):  # slow starts when the machine is busy
                 try:
                     if httpx.get(f"{base}/api/health", timeout=1).status_code < 500:
                         break
