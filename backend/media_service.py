@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from backend.access import AuthUser, can_view_case, check_case_visible, check_may_append
 from backend.clock import Clock, isoformat, parse_time
@@ -82,7 +83,7 @@ async def verified_hashes(session: AsyncSession, hashes: set[str]) -> set[str]:
     wanted = {h for h in hashes if is_sha256(h)}
     if not wanted:
         return set()
-    rows = await session.scalars(select(MediaBlob.sha256).where(MediaBlob.sha256.in_(wanted)))  # type: ignore[attr-defined]
+    rows = await session.scalars(select(col(MediaBlob.sha256)).where(MediaBlob.sha256.in_(wanted)))  # type: ignore[attr-defined]
     return set(rows)
 
 
@@ -167,7 +168,9 @@ async def sweep_expired(db: Database, rt: MediaRuntime, *, clock: Clock, limit: 
     async with db.session() as session:
         rows = list(
             await session.scalars(
-                select(MediaUpload.id).where(MediaUpload.expires_at <= isoformat(clock.now())).limit(limit)  # type: ignore[arg-type]
+                select(col(MediaUpload.id))
+                .where(col(MediaUpload.expires_at) <= isoformat(clock.now()))
+                .limit(limit)
             )
         )
     for upload_id in rows:
@@ -235,7 +238,7 @@ async def _read_exif_guarded(rt: MediaRuntime, path: Path, content_type: str) ->
 async def _referencing_entry(session: AsyncSession, case_id: str, sha256: str) -> dict[str, Any] | None:
     """The first photo/video/audio entry of the case that references the hash (its device fix and time)."""
     body = await session.scalar(
-        select(TrailEntry.body)
+        select(col(TrailEntry.body))
         .where(
             TrailEntry.case_id == case_id,  # type: ignore[arg-type]
             TrailEntry.kind.in_(MEDIA_KINDS),  # type: ignore[attr-defined]
@@ -422,7 +425,7 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
 async def _visible_referencing_cases(
     session: AsyncSession, user: AuthUser, sha256: str, case_id: str | None
 ) -> list[Case]:
-    query = select(TrailEntry.case_id).where(TrailEntry.body.contains(sha256)).distinct()  # type: ignore[attr-defined]
+    query = select(col(TrailEntry.case_id)).where(TrailEntry.body.contains(sha256)).distinct()  # type: ignore[attr-defined]
     if case_id is not None:
         query = query.where(TrailEntry.case_id == case_id)  # type: ignore[arg-type]
     ids = list(await session.scalars(query))

@@ -1,4 +1,4 @@
-"""Resumable upload throughput (DESIGN §8): tus over loopback to a real ``liuhen serve`` vs. a plain streamed write.
+"""Resumable upload throughput (DESIGN §8): tus over loopback to ``liuhen serve`` vs. a plain streamed write.
 
     .venv/bin/python bench/upload.py            # 1 GiB
     .venv/bin/python bench/upload.py --mb 200   # quicker
@@ -103,15 +103,24 @@ def main() -> int:
         src = work / "source.bin"
         print(f"preparing {args.mb} MiB …", flush=True)
         digest = make_source(src, size)
-        env = {**os.environ, "LIUHEN_DATA_DIR": str(data_dir), "LIUHEN_COOKIE_SECURE": "false",
-               "LIUHEN_MAX_UPLOAD_BYTES": str(max(size, 4 * 1024**3))}
+        env = {
+            **os.environ,
+            "LIUHEN_DATA_DIR": str(data_dir),
+            "LIUHEN_COOKIE_SECURE": "false",
+            "LIUHEN_MAX_UPLOAD_BYTES": str(max(size, 4 * 1024**3)),
+        }
         env.pop("LIUHEN_DATABASE_URL", None)
         env.pop("LIUHEN_MEDIA_URL", None)
         liuhen = str(ROOT / ".venv" / "bin" / "liuhen")
         subprocess.run([liuhen, "demo"], env=env, check=True, capture_output=True)
         port = free_port()
-        server = subprocess.Popen([liuhen, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        server = subprocess.Popen(
+            [liuhen, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             for _ in range(300):
@@ -121,28 +130,43 @@ def main() -> int:
                 except httpx.HTTPError:
                     time.sleep(0.2)
             with httpx.Client(base_url=base, timeout=600) as client:
-                token = client.post("/api/auth/token",
-                                    json={"username": "officer1", "password": DEMO_PASSWORD}).json()["access_token"]
+                token = client.post(
+                    "/api/auth/token", json={"username": "officer1", "password": DEMO_PASSWORD}
+                ).json()["access_token"]
                 auth = {"Authorization": f"Bearer {token}", "Tus-Resumable": "1.0.0"}
-                meta = ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in {
-                    "sha256": digest, "filename": "bench.mp4", "content_type": "video/mp4",
-                    "case_id": demo_id("case:0")}.items())
+                meta = ",".join(
+                    f"{k} {base64.b64encode(v.encode()).decode()}"
+                    for k, v in {
+                        "sha256": digest,
+                        "filename": "bench.mp4",
+                        "content_type": "video/mp4",
+                        "case_id": demo_id("case:0"),
+                    }.items()
+                )
                 # warm-up request so the baseline RSS includes an initialised app
                 client.options("/api/uploads/", headers=auth)
                 sampler = RssSampler(server.pid)
                 sampler.start()
                 t0 = time.perf_counter()
-                created = client.post("/api/uploads/", headers={**auth, "Upload-Length": str(size),
-                                                                "Upload-Metadata": meta})
+                created = client.post(
+                    "/api/uploads/", headers={**auth, "Upload-Length": str(size), "Upload-Metadata": meta}
+                )
                 created.raise_for_status()
                 location = created.headers["location"]
                 offset = 0
                 chunk = args.chunk_mb * BLOCK
                 while offset < size:
                     stop = min(size, offset + chunk)
-                    response = client.patch(location, content=file_chunks(src, offset, stop), headers={
-                        **auth, "Upload-Offset": str(offset), "Content-Length": str(stop - offset),
-                        "Content-Type": "application/offset+octet-stream"})
+                    response = client.patch(
+                        location,
+                        content=file_chunks(src, offset, stop),
+                        headers={
+                            **auth,
+                            "Upload-Offset": str(offset),
+                            "Content-Length": str(stop - offset),
+                            "Content-Type": "application/offset+octet-stream",
+                        },
+                    )
                     if response.status_code != 204:
                         raise SystemExit(f"PATCH failed: {response.status_code} {response.text}")
                     offset = int(response.headers["upload-offset"])

@@ -1,4 +1,4 @@
-"""Tables of the media capability: verified blobs, unfinished tus uploads, ingests (body-camera lag), derivatives."""
+"""Tables of the media capability: verified blobs, unfinished tus uploads, ingests (body-camera lag)."""
 
 from __future__ import annotations
 

@@ -202,7 +202,10 @@ def _security_headers() -> dict[str, str]:
 
 @get("/api/media/{sha256:str}", operation_id="getMedia", tags=["media"])
 async def get_media(
-    request: Req, sha256: FromPath[str], case_id: FromQuery[str | None] = None, download: FromQuery[bool] = False
+    request: Req,
+    sha256: FromPath[str],
+    case_id: FromQuery[str | None] = None,
+    download: FromQuery[bool] = False,
 ) -> Response[Any]:
     """The original bytes (Range supported); every read is a ``media_view`` entry on the trail."""
     rt = _runtime(request)
@@ -274,6 +277,6 @@ ROUTES: list[Any] = [
     Router(
         path="/",
         route_handlers=[tus_options, tus_create, tus_head, tus_patch, tus_delete, get_media, get_media_thumb],
-        exception_handlers={TusError: _tus_error, DomainError: _domain_error},  # type: ignore[dict-item]
+        exception_handlers={TusError: _tus_error, DomainError: _domain_error},
     )
 ]

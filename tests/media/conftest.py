@@ -1,4 +1,4 @@
-"""Fixtures for the media tests: both blob stores (local disk and a real S3-protocol server), fixture photos."""
+"""Media test fixtures: both blob stores (local disk, a real S3-protocol server) and the photo fixtures."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import shutil
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -43,7 +43,10 @@ def s3_endpoint() -> Iterator[str]:
 def s3_bucket(s3_endpoint: str) -> str:
     name = f"liuhen-{uuid.uuid4().hex[:12]}"
     boto3.client(
-        "s3", endpoint_url=s3_endpoint, aws_access_key_id="test", aws_secret_access_key="test",
+        "s3",
+        endpoint_url=s3_endpoint,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
         region_name="us-east-1",
     ).create_bucket(Bucket=name)
     return name

@@ -32,20 +32,38 @@ def sha(data: bytes) -> str:
 
 
 async def create(
-    client: Client, auth: dict[str, str], data: bytes, *, case_id: str = CASE0, declared: str | None = None,
-    filename: str = "photo.jpg", content_type: str = "image/jpeg", length: int | None = None, **extra: str,
+    client: Client,
+    auth: dict[str, str],
+    data: bytes,
+    *,
+    case_id: str = CASE0,
+    declared: str | None = None,
+    filename: str = "photo.jpg",
+    content_type: str = "image/jpeg",
+    length: int | None = None,
+    **extra: str,
 ) -> Any:
     meta = metadata(
         sha256=declared or sha(data), filename=filename, content_type=content_type, case_id=case_id, **extra
     )
     return await client.post(
         "/api/uploads/",
-        headers={**TUS, **auth, "Upload-Length": str(len(data) if length is None else length), "Upload-Metadata": meta},
+        headers={
+            **TUS,
+            **auth,
+            "Upload-Length": str(len(data) if length is None else length),
+            "Upload-Metadata": meta,
+        },
     )
 
 
 async def patch(
-    client: Client, auth: dict[str, str], location: str, offset: int, body: bytes, checksum: bytes | None = None
+    client: Client,
+    auth: dict[str, str],
+    location: str,
+    offset: int,
+    body: bytes,
+    checksum: bytes | None = None,
 ) -> Any:
     headers = {**TUS, **auth, "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream"}
     if checksum is not None:

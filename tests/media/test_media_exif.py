@@ -31,9 +31,22 @@ EXIFTOOL = shutil.which("exiftool")
 def _exiftool(path: Path) -> dict[str, object]:
     assert EXIFTOOL is not None
     out = subprocess.run(
-        [EXIFTOOL, "-json", "-n", "-GPSLatitude", "-GPSLongitude", "-GPSAltitude", "-DateTimeOriginal",
-         "-Make", "-Model", "-Orientation", str(path)],
-        check=True, capture_output=True, text=True,
+        [
+            EXIFTOOL,
+            "-json",
+            "-n",
+            "-GPSLatitude",
+            "-GPSLongitude",
+            "-GPSAltitude",
+            "-DateTimeOriginal",
+            "-Make",
+            "-Model",
+            "-Orientation",
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     result: dict[str, object] = json.loads(out)[0]
     return result
@@ -62,7 +75,8 @@ def test_gps_photos_match_exiftool(photos: Path) -> None:
 
 def test_photo_without_gps_has_time_and_camera_but_no_position(photos: Path) -> None:
     info = read_exif(photos / "Canon_40D.jpg", "image/jpeg")
-    assert info.lat is None and info.lon is None
+    assert info.lat is None
+    assert info.lon is None
     assert info.datetime_original == "2008-05-30T15:56:01"
     assert (info.make, info.model) == ("Canon", "Canon EOS 40D")
 
@@ -70,7 +84,8 @@ def test_photo_without_gps_has_time_and_camera_but_no_position(photos: Path) -> 
 def test_invalid_fixture_photos_are_flagged_not_crashing(photos: Path) -> None:
     for f in sorted((photos / "invalid").glob("*.jpg")):
         info = read_exif(f, "image/jpeg")
-        assert info.flags and info.flags[0] in (FLAG_MISSING, FLAG_UNREADABLE), f.name
+        assert info.flags, f.name
+        assert info.flags[0] in (FLAG_MISSING, FLAG_UNREADABLE), f.name
         assert info.lat is None
 
 
@@ -88,7 +103,8 @@ def _jpeg_with_app1(payload: bytes) -> bytes:
         b"Exif\x00\x00MM\x00*\x00\x00\x00\x08\xff\xff" + b"\x00" * 20,  # 65535 entries claimed
         b"Exif\x00\x00XX",  # truncated TIFF header
         b"Exif\x00\x00II*\x00\x08\x00\x00\x00\x01\x00\x25\x88\x04\x00\x01\x00\x00\x00\x1a\x00\x00\x00"
-        + b"\x00" * 4 + b"\x02\x00\x02\x00\x05\x00\x03\x00\x00\x00\xff\xff\x00\x00",  # GPS IFD, bad pointers
+        + b"\x00" * 4
+        + b"\x02\x00\x02\x00\x05\x00\x03\x00\x00\x00\xff\xff\x00\x00",  # GPS IFD, bad pointers
     ],
 )
 def test_hostile_exif_is_flagged_quickly(tmp_path: Path, payload: bytes) -> None:
@@ -116,17 +132,26 @@ def test_truncated_file_and_garbage_are_flagged(tmp_path: Path, photos: Path) ->
 
 def test_device_fix_and_time_comparison_flags_mismatch(photos: Path) -> None:
     info = read_exif(photos / "gps" / "DSCN0010.jpg", "image/jpeg")
-    assert info.lat is not None and info.lon is not None
+    assert info.lat is not None
+    assert info.lon is not None
     near = compare_with_device(
-        info, device_lat=info.lat + 0.0002, device_lon=info.lon, device_time="2008-10-22T16:30:00+02:00",
-        max_distance_m=200, max_skew_s=600,
+        info,
+        device_lat=info.lat + 0.0002,
+        device_lon=info.lon,
+        device_time="2008-10-22T16:30:00+02:00",
+        max_distance_m=200,
+        max_skew_s=600,
     )
     assert near.flags == []
     assert near.distance_m == pytest.approx(22.2, abs=0.5)
     assert near.time_skew_s == pytest.approx(-81)
     far = compare_with_device(
-        info, device_lat=30.0, device_lon=120.0, device_time="2008-10-22T18:30:00+02:00",
-        max_distance_m=200, max_skew_s=600,
+        info,
+        device_lat=30.0,
+        device_lon=120.0,
+        device_time="2008-10-22T18:30:00+02:00",
+        max_distance_m=200,
+        max_skew_s=600,
     )
     assert far.flags == [FLAG_GPS_MISMATCH, FLAG_TIME_SKEW]
 
@@ -150,6 +175,7 @@ def test_landscape_6_thumbnail_is_rotated_and_stripped(photos: Path) -> None:
     # Orientation 6 = rotate 90° clockwise for display: the stored top-left ends up top-right.
     small = thumb.convert("RGB").resize((4, 4))
     got = small.getpixel((3, 0))
-    assert isinstance(got, tuple) and isinstance(corner, tuple)
+    assert isinstance(got, tuple)
+    assert isinstance(corner, tuple)
     assert sum(abs(a - b) for a, b in zip(got, corner, strict=True)) < 60
     assert src.read_bytes() == before

@@ -44,12 +44,17 @@ class Server:
     def start(self) -> None:
         self.proc = subprocess.Popen(
             [str(LIUHEN), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"liuhen serve died: {self.proc.stderr.read().decode() if self.proc.stderr else ''}")
+                raise RuntimeError(
+                    f"liuhen serve died: {self.proc.stderr.read().decode() if self.proc.stderr else ''}"
+                )
             try:
                 if httpx.get(f"{self.url}/api/health", timeout=1).status_code == 200:
                     return
@@ -65,7 +70,9 @@ class Server:
             self.proc.wait(timeout=30)
 
     def token(self) -> str:
-        response = httpx.post(f"{self.url}/api/auth/token", json={"username": "officer1", "password": DEMO_PASSWORD})
+        response = httpx.post(
+            f"{self.url}/api/auth/token", json={"username": "officer1", "password": DEMO_PASSWORD}
+        )
         response.raise_for_status()
         return str(response.json()["access_token"])
 
@@ -90,8 +97,12 @@ def _uploader(server: Server, token: str, path: Path, digest: str, url: str | No
         chunk_size=512 * 1024,
         upload_checksum=True,
         retries=0,
-        metadata={"sha256": digest, "filename": "执法记录仪-0042.mp4", "content_type": "video/mp4",
-                  "case_id": demo_id("case:0")},
+        metadata={
+            "sha256": digest,
+            "filename": "执法记录仪-0042.mp4",
+            "content_type": "video/mp4",
+            "case_id": demo_id("case:0"),
+        },
     )
 
 
@@ -108,7 +119,7 @@ def test_tuspy_resumes_after_the_server_is_killed_mid_upload(server: Server, tmp
     def run() -> None:
         try:
             first.upload()
-        except BaseException as exc:  # noqa: BLE001 — expected: the server disappears
+        except BaseException as exc:
             failure.append(exc)
 
     thread = threading.Thread(target=run)
@@ -134,7 +145,9 @@ def test_tuspy_resumes_after_the_server_is_killed_mid_upload(server: Server, tmp
     resumed.upload()
     assert resumed.offset == path.stat().st_size
 
-    got = httpx.get(f"{server.url}/api/media/{digest}", headers={"Authorization": f"Bearer {token}"}, timeout=60)
+    got = httpx.get(
+        f"{server.url}/api/media/{digest}", headers={"Authorization": f"Bearer {token}"}, timeout=60
+    )
     assert got.status_code == 200
     assert hashlib.sha256(got.content).hexdigest() == digest
     stored = server.data_dir / "media" / "originals" / digest[:2] / digest[2:4] / digest

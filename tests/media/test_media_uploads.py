@@ -36,7 +36,12 @@ async def test_options_advertises_tus_extensions_and_limit(client: Client) -> No
     response = await client.options("/api/uploads/", headers=auth)
     assert response.status_code == 204
     assert response.headers["tus-version"] == "1.0.0"
-    assert set(response.headers["tus-extension"].split(",")) == {"creation", "checksum", "termination", "expiration"}
+    assert set(response.headers["tus-extension"].split(",")) == {
+        "creation",
+        "checksum",
+        "termination",
+        "expiration",
+    }
     assert set(response.headers["tus-checksum-algorithm"].split(",")) == {"sha256", "sha1"}
     assert int(response.headers["tus-max-size"]) > 0
 
@@ -57,10 +62,21 @@ async def test_gps_photo_verifies_stores_once_and_lands_on_trail(
         case = await session.get(Case, CASE0)
         assert case is not None
         await append_entry(
-            session, case=case, kind="photo", actors=[case.officer_ids[0]], media=[digest],
-            payload={"sha256": digest, "filename": "DSCN0010.jpg", "content_type": "image/jpeg", "size": len(data)},
-            meta=EntryMeta(location={"lat": 43.4874, "lon": 11.8851, "accuracy": 10, "source": "gps"},
-                           device_time="2008-10-22T18:28:39+00:00"),
+            session,
+            case=case,
+            kind="photo",
+            actors=[case.officer_ids[0]],
+            media=[digest],
+            payload={
+                "sha256": digest,
+                "filename": "DSCN0010.jpg",
+                "content_type": "image/jpeg",
+                "size": len(data),
+            },
+            meta=EntryMeta(
+                location={"lat": 43.4874, "lon": 11.8851, "accuracy": 10, "source": "gps"},
+                device_time="2008-10-22T18:28:39+00:00",
+            ),
         )
     before = await trail(client, auth, CASE0)
     assert before[-1]["evidence_pending"] == [digest]
@@ -78,14 +94,16 @@ async def test_gps_photo_verifies_stores_once_and_lands_on_trail(
     assert verified["kind"] == "media_verified"
     assert verified["media"] == [digest]
     p = verified["payload"]
-    assert p["sha256"] == digest and p["size"] == len(data) and p["content_type"] == "image/jpeg"
+    assert p["sha256"] == digest
+    assert p["size"] == len(data)
+    assert p["content_type"] == "image/jpeg"
     assert p["exif"]["lat"] == pytest.approx(43.4674483333, abs=1e-8)
     assert p["exif"]["lon"] == pytest.approx(11.8851266667, abs=1e-8)
     assert p["exif"]["datetime_original"] == "2008-10-22T16:28:39"
     assert p["distance_m"] == pytest.approx(2224, abs=15)
     assert p["time_skew_s"] == pytest.approx(-7200)
     assert set(verified["flags"]) == {"exif_gps_mismatch", "exif_time_skew"}
-    assert [e for e in entries if e["kind"] == "photo"][0]["evidence_pending"] == []
+    assert next(e for e in entries if e["kind"] == "photo")["evidence_pending"] == []
     async with direct.session() as session:
         assert await verified_hashes(session, {digest, "0" * 64}) == {digest}
 
@@ -102,10 +120,13 @@ async def test_invalid_exif_photos_are_kept_byte_for_byte_and_flagged(
     entries = [e for e in await trail(client, auth, CASE0) if e["kind"] == "media_verified"]
     assert len(entries) == 4
     for e in entries:
-        assert e["flags"] and e["flags"][0] in ("exif_missing", "exif_unreadable")
+        assert e["flags"]
+        assert e["flags"][0] in ("exif_missing", "exif_unreadable")
 
 
-async def test_wrong_hash_is_refused_and_nothing_is_kept(client: Client, settings: Settings, direct: Database) -> None:
+async def test_wrong_hash_is_refused_and_nothing_is_kept(
+    client: Client, settings: Settings, direct: Database
+) -> None:
     auth = await login(client, "officer1")
     data = os.urandom(150_000)
     response = await upload(client, auth, data, declared=sha(b"something else"))
@@ -178,12 +199,20 @@ async def test_per_patch_checksum_mismatch_is_460_and_drops_only_that_patch(clie
     head = await client.head(location, headers={**TUS, **auth})
     assert head.headers["upload-offset"] == "8000"
     unsupported = await client.patch(
-        location, content=data[8000:],
-        headers={**TUS, **auth, "Upload-Offset": "8000", "Content-Type": "application/offset+octet-stream",
-                 "Upload-Checksum": "md5 AAAA"},
+        location,
+        content=data[8000:],
+        headers={
+            **TUS,
+            **auth,
+            "Upload-Offset": "8000",
+            "Content-Type": "application/offset+octet-stream",
+            "Upload-Checksum": "md5 AAAA",
+        },
     )
     assert unsupported.status_code == 400
-    final = await patch(client, auth, location, 8000, data[8000:], checksum=hashlib.sha256(data[8000:]).digest())
+    final = await patch(
+        client, auth, location, 8000, data[8000:], checksum=hashlib.sha256(data[8000:]).digest()
+    )
     assert final.status_code == 204
 
 
@@ -194,14 +223,17 @@ async def test_path_like_filenames_never_touch_the_filesystem(client: Client, se
         response = await upload(client, auth, data, filename=name, content_type="text/html")
         assert response.status_code == 204
     outside = settings.data_dir.parent
-    assert not (outside / "etc").exists() and not (settings.data_dir / "etc").exists()
+    assert not (outside / "etc").exists()
+    assert not (settings.data_dir / "etc").exists()
     stored = _files(settings.data_dir / "media")
     assert [p.name for p in stored] == [sha(data)]
     got = await client.get(f"/api/media/{sha(data)}", headers=auth)
     assert got.status_code == 200
     disposition = got.headers["content-disposition"]
     assert disposition.startswith("attachment;")  # text/html is never served inline
-    assert "/" not in disposition.split("filename*=")[0] and "\r" not in disposition and "\n" not in disposition
+    assert "/" not in disposition.split("filename*=")[0]
+    assert "\r" not in disposition
+    assert "\n" not in disposition
     assert got.headers["content-type"].startswith("application/octet-stream")
     assert got.headers["x-content-type-options"] == "nosniff"
 
@@ -225,17 +257,25 @@ async def test_upload_to_a_case_the_user_may_not_touch(client: Client, settings:
 
 async def test_bad_creation_requests_are_problem_details(client: Client) -> None:
     auth = await login(client, "officer1")
-    no_version = await client.post("/api/uploads/", headers={**auth, "Upload-Length": "1",
-                                                             "Upload-Metadata": metadata(sha256="a" * 64)})
+    no_version = await client.post(
+        "/api/uploads/", headers={**auth, "Upload-Length": "1", "Upload-Metadata": metadata(sha256="a" * 64)}
+    )
     assert no_version.status_code == 412
-    for meta in ["sha256 !!!", metadata(sha256="xyz", case_id=CASE0), metadata(sha256="a" * 64, case_id="nope"),
-                 metadata(sha256="a" * 64, case_id=CASE0, bodycam_id="BC-1")]:
-        response = await client.post("/api/uploads/", headers={**TUS, **auth, "Upload-Length": "1",
-                                                               "Upload-Metadata": meta})
+    for meta in [
+        "sha256 !!!",
+        metadata(sha256="xyz", case_id=CASE0),
+        metadata(sha256="a" * 64, case_id="nope"),
+        metadata(sha256="a" * 64, case_id=CASE0, bodycam_id="BC-1"),
+    ]:
+        response = await client.post(
+            "/api/uploads/", headers={**TUS, **auth, "Upload-Length": "1", "Upload-Metadata": meta}
+        )
         assert response.status_code == 400, meta
         assert response.headers["content-type"].startswith("application/problem+json")
-    bad_length = await client.post("/api/uploads/", headers={**TUS, **auth, "Upload-Length": "-5",
-                                                             "Upload-Metadata": metadata(sha256="a" * 64)})
+    bad_length = await client.post(
+        "/api/uploads/",
+        headers={**TUS, **auth, "Upload-Length": "-5", "Upload-Metadata": metadata(sha256="a" * 64)},
+    )
     assert bad_length.status_code == 400
 
 
@@ -243,14 +283,22 @@ async def test_range_downloads_are_exact_and_each_is_on_the_trail(client: Client
     auth = await login(client, "officer1")
     data = os.urandom(300_000)
     digest = sha(data)
-    assert (await upload(client, auth, data, content_type="video/mp4", filename="执法记录 01.mp4")).status_code == 204
+    assert (
+        await upload(client, auth, data, content_type="video/mp4", filename="执法记录 01.mp4")
+    ).status_code == 204
     full = await client.get(f"/api/media/{digest}", headers=auth)
-    assert full.status_code == 200 and full.content == data
+    assert full.status_code == 200
+    assert full.content == data
     assert full.headers["content-type"] == "video/mp4"
     assert full.headers["accept-ranges"] == "bytes"
     assert "filename*=UTF-8''%E6%89%A7%E6%B3%95" in full.headers["content-disposition"]
-    cases = [("bytes=0-0", 0, 1), ("bytes=1000-1999", 1000, 2000), ("bytes=299990-", 299_990, 300_000),
-             ("bytes=-500", 299_500, 300_000), ("bytes=299000-999999", 299_000, 300_000)]
+    cases = [
+        ("bytes=0-0", 0, 1),
+        ("bytes=1000-1999", 1000, 2000),
+        ("bytes=299990-", 299_990, 300_000),
+        ("bytes=-500", 299_500, 300_000),
+        ("bytes=299000-999999", 299_000, 300_000),
+    ]
     for header, start, stop in cases:
         part = await client.get(f"/api/media/{digest}?case_id={CASE0}", headers={**auth, "Range": header})
         assert part.status_code == 206, header
@@ -282,7 +330,9 @@ async def test_only_users_who_see_a_referencing_case_may_download(client: Client
     assert (await client.get("/api/media/..%2F..%2Fetc%2Fpasswd", headers=auth)).status_code == 404
 
 
-async def test_identical_content_is_stored_once_but_verified_per_case(client: Client, settings: Settings) -> None:
+async def test_identical_content_is_stored_once_but_verified_per_case(
+    client: Client, settings: Settings
+) -> None:
     auth = await login(client, "officer1")
     data = os.urandom(70_000)
     assert (await upload(client, auth, data, case_id=CASE0)).status_code == 204
@@ -299,11 +349,24 @@ async def test_bodycam_upload_lag_is_measured_and_late_is_flagged(client: Client
     from datetime import UTC, datetime, timedelta
 
     now = datetime.now(UTC)
-    r1 = await upload(client, auth, on_time, content_type="video/mp4", bodycam_id="DSJ-0042",
-                      recording_ended_at=(now - timedelta(hours=2)).isoformat())
-    r2 = await upload(client, auth, late, content_type="video/mp4", bodycam_id="DSJ-0042",
-                      recording_ended_at=(now - timedelta(hours=30)).isoformat())
-    assert r1.status_code == 204 and r2.status_code == 204
+    r1 = await upload(
+        client,
+        auth,
+        on_time,
+        content_type="video/mp4",
+        bodycam_id="DSJ-0042",
+        recording_ended_at=(now - timedelta(hours=2)).isoformat(),
+    )
+    r2 = await upload(
+        client,
+        auth,
+        late,
+        content_type="video/mp4",
+        bodycam_id="DSJ-0042",
+        recording_ended_at=(now - timedelta(hours=30)).isoformat(),
+    )
+    assert r1.status_code == 204
+    assert r2.status_code == 204
     verified = [e for e in await trail(client, auth, CASE0) if e["kind"] == "media_verified"]
     assert "bodycam_late" not in verified[0]["flags"]
     assert "bodycam_late" in verified[1]["flags"]
@@ -314,7 +377,8 @@ async def test_bodycam_upload_lag_is_measured_and_late_is_flagged(client: Client
     async with direct.session() as session:
         rows = list(await session.scalars(select(MediaIngest).order_by(MediaIngest.id)))  # type: ignore[arg-type]
     assert [r.bodycam_late for r in rows] == [False, True]
-    assert rows[0].upload_lag_seconds is not None and 7100 < rows[0].upload_lag_seconds < 7300
+    assert rows[0].upload_lag_seconds is not None
+    assert 7100 < rows[0].upload_lag_seconds < 7300
 
 
 async def test_thumbnail_is_rotated_and_generated_off_the_request(client: Client, photos: Path) -> None:
@@ -360,9 +424,7 @@ async def test_upload_state_survives_a_restart(settings: Settings, direct: Datab
         assert (await c2.get(f"/api/media/{sha(data)}", headers=auth)).content == data
 
 
-async def test_unfinished_uploads_expire(
-    settings: Settings, direct: Database
-) -> None:
+async def test_unfinished_uploads_expire(settings: Settings, direct: Database) -> None:
     from datetime import UTC, datetime
 
     from backend.clock import FixedClock
