@@ -27,10 +27,13 @@ def free_port() -> int:
 
 
 def start_server(url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "LIUHEN_DATABASE_URL": url, "LIUHEN_DATA_DIR": str(data_dir), "LIUHEN_COOKIE_SECURE": "false"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIUHEN_")}
+    env |= {"LIUHEN_DATABASE_URL": url, "LIUHEN_DATA_DIR": str(data_dir), "LIUHEN_COOKIE_SECURE": "false"}
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log = (data_dir / "server.log").open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "backend.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=log, stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -39,8 +42,10 @@ def start_server(url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]
                 return proc
         except httpx.HTTPError:
             time.sleep(0.2)
+        if proc.poll() is not None:
+            break
     proc.kill()
-    raise RuntimeError("server did not start")
+    raise RuntimeError("server did not start:\n" + (data_dir / "server.log").read_text(errors="replace")[-3000:])
 
 
 @pytest.fixture
