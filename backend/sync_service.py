@@ -27,7 +27,7 @@ from backend.db.models_sync import Device, DeviceKey, QuarantineChain, SyncOpRes
 from backend.errors import DomainError
 from backend.settings import Settings
 from backend.trail.chain import GENESIS, canonical, entry_hash
-from backend.trail.service import EntryMeta
+from backend.trail.service import EntryMeta, allocate_seq
 from sync.hlc import HLC, clock_drift_flags
 from sync.op import Op, OpInvalid, parse_op
 from sync.push import OpResult, PushOutcome, Status, SyncRefused, check_batch, push_batch
@@ -217,7 +217,7 @@ class DbSyncStore:
     async def reject(self, op: Op, *, code: str, reason: str) -> OpResult:
         """Keep the whole op: in its case's chain if the pusher may see the case, else in quarantine."""
         payload = {"op": op.to_json(), "reason": reason, "code": code}
-        case = await self.session.get(Case, op.case_id, populate_existing=True)
+        case = await self.session.get(Case, op.case_id)
         meta = self._meta(op)
         if case is not None and can_view_case(self.user, case):
             from backend.trail.service import append_entry
@@ -243,7 +243,7 @@ class DbSyncStore:
     async def _append_quarantine(self, op: Op, payload: dict[str, Any], meta: EntryMeta) -> TrailEntry:
         chain_id = quarantine_chain_id(op.device_id)
         now = isoformat(self.clock.now())
-        chain = await self.session.get(QuarantineChain, chain_id, populate_existing=True)
+        chain = await self.session.get(QuarantineChain, chain_id)
         if chain is None:
             chain = QuarantineChain(
                 chain_id=chain_id,
@@ -271,6 +271,7 @@ class DbSyncStore:
         body_bytes = canonical(body)
         digest = entry_hash(chain.trail_head or GENESIS, body_bytes)
         entry = TrailEntry(
+            seq=await allocate_seq(self.session),
             case_id=chain_id,
             case_seq=case_seq,
             kind="rejected",
@@ -284,7 +285,6 @@ class DbSyncStore:
         chain.trail_length, chain.trail_head = case_seq, digest
         self.session.add(chain)
         self.session.add(entry)
-        await self.session.flush()
         return entry
 
     async def record(self, device_id: str, results: Sequence[OpResult], last_acked_seq: int) -> None:

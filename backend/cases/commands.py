@@ -56,8 +56,9 @@ def server_hlc(clock: Clock) -> str:
 
 
 async def load_case(session: AsyncSession, case_id: str) -> Case | None:
-    """The case row, refreshed from the database (the write lock is held by the caller)."""
-    return await session.get(Case, case_id, populate_existing=True)
+    """The case row. Inside ``Database.write()`` the session is new and holds the lock, so an
+    identity-map hit is current (and holds the in-memory chain head of unflushed appends)."""
+    return await session.get(Case, case_id)
 
 
 async def execute(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.clock import Clock, SystemClock, isoformat
@@ -27,6 +27,24 @@ class EntryMeta:
     flags: list[str] = field(default_factory=list)
 
 
+NEXT_SEQ = "liuhen_next_seq"
+
+
+async def allocate_seq(session: AsyncSession) -> int:
+    """The next global sequence number, handed out in this write transaction.
+
+    Appends are serialised (``Database.write()``), so ``max(seq) + 1`` read once per transaction and
+    counted up in memory is gap-free and equals commit order; it also lets a batch of entries go to the
+    database in one multi-row INSERT instead of one round trip per entry.
+    """
+    if NEXT_SEQ not in session.info:
+        current = await session.scalar(select(func.max(TrailEntry.seq)))
+        session.info[NEXT_SEQ] = int(current or 0) + 1
+    seq: int = session.info[NEXT_SEQ]
+    session.info[NEXT_SEQ] = seq + 1
+    return seq
+
+
 async def append_entry(
     session: AsyncSession,
     *,
@@ -38,7 +56,11 @@ async def append_entry(
     meta: EntryMeta | None = None,
     clock: Clock | None = None,
 ) -> TrailEntry:
-    """Append one entry to ``case``'s chain and advance the case's head (caller holds the write lock)."""
+    """Append one entry to ``case``'s chain and advance the case's head (caller holds the write lock).
+
+    The entry is added to the session, not flushed: the transaction's commit (or the next query's
+    autoflush) writes the batch at once.
+    """
     meta = meta or EntryMeta()
     server_time = isoformat((clock or SystemClock()).now())
     case_seq = case.trail_length + 1
@@ -60,6 +82,7 @@ async def append_entry(
     body_bytes = canonical(body)
     digest = entry_hash(case.trail_head, body_bytes)
     entry = TrailEntry(
+        seq=await allocate_seq(session),
         case_id=case.id,
         case_seq=case_seq,
         kind=kind,
@@ -75,7 +98,6 @@ async def append_entry(
     case.trail_head = digest
     case.updated_at = server_time
     session.add(case)
-    await session.flush()
     return entry
 
 
