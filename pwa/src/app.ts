@@ -20,7 +20,8 @@ export const PROCEDURE_NAMES: Record<string, string> = {
   administrative_adjudication: "行政裁决",
 };
 
-type Listener = () => void;
+/** `data` is true when local or server data changed (screens re-render), false for status-only news. */
+type Listener = (data: boolean) => void;
 
 class App {
   db!: DB;
@@ -42,8 +43,8 @@ class App {
     return () => this.listeners.delete(l);
   }
 
-  emit(): void {
-    for (const l of this.listeners) l();
+  emit(data = true): void {
+    for (const l of this.listeners) l(data);
   }
 
   async login(username: string, password: string): Promise<void> {
@@ -110,8 +111,9 @@ class App {
   drain(): Promise<DrainReport> {
     if (!this.me) return Promise.resolve({ state: "auth", pushed: 0, uploaded: 0, pulled: 0 });
     return this.sync.drain().then((r) => {
+      const prev = this.lastReport;
       this.lastReport = r;
-      this.emit();
+      this.emit(r.pushed + r.uploaded + r.pulled > 0 || r.state !== prev?.state || r.message !== prev?.message);
       return r;
     });
   }

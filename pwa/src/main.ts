@@ -61,8 +61,9 @@ async function boot(): Promise<void> {
     pill.dataset["pending"] = String(n);
   };
   startRouter(main, (p) => void updateChrome(p));
-  app.onChange(() => {
+  app.onChange((data) => {
     void updateChrome();
+    if (!data) return;
     const live = main.firstElementChild as HTMLElement | null;
     if (live?.dataset["live"] !== undefined && !live.contains(document.activeElement)) void render();
   });

@@ -3,7 +3,7 @@ import { getMeta } from "../db";
 import { fmtBytes, fmtTime, h } from "../dom";
 import { FORM_NAMES } from "../forms";
 import { outboxStats } from "../outbox";
-import { navigate } from "../router";
+import { navigate, render } from "../router";
 
 export async function outboxView(): Promise<HTMLElement> {
   const s = await outboxStats(app.db);
@@ -16,6 +16,7 @@ export async function outboxView(): Promise<HTMLElement> {
     btn.disabled = true;
     btn.textContent = "正在同步…";
     await app.drain();
+    await render();
   } }, "立即同步");
   return h(
     "section",
