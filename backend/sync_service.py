@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -289,22 +289,27 @@ class DbSyncStore:
 
     async def record(self, device_id: str, results: Sequence[OpResult], last_acked_seq: int) -> None:
         now = isoformat(self.clock.now())
-        self.session.add_all(
-            SyncOpResult(
-                device_id=device_id,
-                device_seq=r.device_seq,
-                op_id=r.op_id,
-                status=r.status.value,
-                seq=r.seq,
-                case_id=self.chains[r.seq],
-                case_seq=r.case_seq,
-                hash=r.hash,
-                reason=r.reason,
-                code=r.code,
-                answered_at=now,
+        if results:
+            # One multi-row INSERT (Core): answers are plain rows, no ORM identity needed.
+            await self.session.execute(
+                insert(SyncOpResult),
+                [
+                    {
+                        "device_id": device_id,
+                        "device_seq": r.device_seq,
+                        "op_id": r.op_id,
+                        "status": r.status.value,
+                        "seq": r.seq,
+                        "case_id": self.chains[r.seq],
+                        "case_seq": r.case_seq,
+                        "hash": r.hash,
+                        "reason": r.reason,
+                        "code": r.code,
+                        "answered_at": now,
+                    }
+                    for r in results
+                ],
             )
-            for r in results
-        )
         await self.session.execute(
             update(Device)
             .where(col(Device.id) == device_id)

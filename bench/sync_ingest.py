@@ -147,12 +147,15 @@ async def raw_insert(url: str) -> tuple[float, int]:
                 .mappings()
                 .all()
             )
+        async with db.session() as s:
+            top = int(await s.scalar(text("SELECT COALESCE(MAX(seq), 0) FROM trail_entry")) or 0)
         remap: dict[str, str] = {}
         entries = []
         answers = []
         for i, row in enumerate(rows):
             case_id = remap.setdefault(row["case_id"], str(uuid.uuid4()))
-            entries.append({**row, "case_id": case_id})
+            # The app hands out the global seq itself (under its write lock); so does the baseline.
+            entries.append({**row, "case_id": case_id, "seq": top + i + 1})
             answers.append(
                 {
                     "device_id": "raw-" + case_id[:30],
@@ -167,8 +170,8 @@ async def raw_insert(url: str) -> tuple[float, int]:
                 }
             )
         insert_entry = text(
-            "INSERT INTO trail_entry (case_id, case_seq, kind, body, prev_hash, hash, op_id, device_id, "
-            "server_time) VALUES (:case_id, :case_seq, :kind, :body, :prev_hash, :hash, :op_id, :device_id, "
+            "INSERT INTO trail_entry (seq, case_id, case_seq, kind, body, prev_hash, hash, op_id, device_id, "
+            "server_time) VALUES (:seq, :case_id, :case_seq, :kind, :body, :prev_hash, :hash, :op_id, :device_id, "
             ":server_time)"
         )
         insert_answer = text(

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import rfc8785
+from sync.canonical import canonical_json
 
 GENESIS = "0" * 64
 
@@ -29,8 +29,8 @@ BODY_FIELDS = (
 
 
 def canonical(value: Any) -> bytes:
-    """RFC 8785 canonical JSON bytes."""
-    return rfc8785.dumps(value)
+    """RFC 8785 canonical JSON bytes (one implementation for signatures and hashes)."""
+    return canonical_json(value)
 
 
 def entry_hash(prev_hash: str, body: bytes) -> str:
