@@ -145,6 +145,8 @@ export function renderRecordText(form: FormDef, d: RecordDraft): string {
     } else if (f.kind === "select") {
       const label = f.options?.find(([k]) => k === v)?.[1] ?? String(v ?? "");
       lines.push(`${f.label}：${label}`);
+    } else if (f.kind === "datetime") {
+      lines.push(`${f.label}：${String(v ?? "").replace("T", " ")}`);
     } else {
       lines.push(`${f.label}：${v === undefined || v === null ? "" : String(v)}`);
     }

@@ -51,7 +51,11 @@ def test_offline_capture_survives_reload_and_syncs_into_a_verified_trail(
         geolocation={"latitude": 30.7467, "longitude": 120.7559, "accuracy": 8},
     )
     page = ctx.new_page()
+    page.goto("/login")
+    page.wait_for_selector("input[name=username]")
+    page.screenshot(path=str(shots / "00-login.png"))
     login(page, "officer1")
+    page.wait_for_selector(".case-card")  # the demo cases arrived with the first pull
     page.screenshot(path=str(shots / "01-cases.png"))
 
     ctx.set_offline(True)
@@ -103,7 +107,7 @@ def test_offline_capture_survives_reload_and_syncs_into_a_verified_trail(
     assert sorted(kinds) == ["case_open", "gps_fix", "photo", "record"]
     assert page.locator(".timeline .item[data-state=pending]").count() == 4
     assert page.locator("#sync-pill").get_attribute("data-pending") == "6"  # 4 ops + photo + signature PNG
-    page.screenshot(path=str(shots / "02-case-offline.png"), full_page=True)
+    page.screenshot(path=str(shots / "02-case-offline.png"))
     page.goto("/outbox")
     page.wait_for_selector("#pending-ops")
     assert page.inner_text("#pending-ops") == "4"
@@ -137,7 +141,13 @@ def test_offline_capture_survives_reload_and_syncs_into_a_verified_trail(
 
     page.goto(f"/case/{case_id}")
     page.wait_for_selector(".timeline .item[data-kind=media_verified]")
-    page.screenshot(path=str(shots / "07-case-synced.png"), full_page=True)
+    page.screenshot(path=str(shots / "07-case-synced.png"))
+    page.goto(f"/case/{case_id}/stage")
+    page.wait_for_selector(".stage.current")
+    page.screenshot(path=str(shots / "09-stage.png"))
+    page.goto("/me")
+    page.wait_for_selector("text=执法证号")
+    page.screenshot(path=str(shots / "10-me.png"))
     ctx.close()
 
     result = server.verify()

@@ -34,7 +34,7 @@ export async function captureView(id: string): Promise<HTMLElement> {
 
   // GPS: several fixes, each with accuracy and age; the officer keeps the best one.
   const fixes = h("ul", { class: "fixes" });
-  const gpsBtn = h("button", { class: "btn big", type: "button", id: "gps-btn" }, "📍 获取定位");
+  const gpsBtn = h("button", { class: "btn big", type: "button", id: "gps-btn" }, "获取定位");
   let watch: number | null = null;
   const showFix = (loc: Location): void => {
     const age = Math.round((Date.now() - Date.parse(loc.fix_time!)) / 1000);
@@ -74,7 +74,7 @@ export async function captureView(id: string): Promise<HTMLElement> {
 
   // Audio / video clips via MediaRecorder.
   const recorder = (kind: "audio" | "video"): HTMLElement => {
-    const btn = h("button", { class: "btn big", type: "button" }, kind === "audio" ? "🎙 开始录音" : "🎥 开始录像");
+    const btn = h("button", { class: "btn big", type: "button" }, kind === "audio" ? "开始录音" : "开始录像");
     let mr: MediaRecorder | null = null;
     btn.addEventListener("click", async () => {
       if (mr && mr.state === "recording") {
@@ -93,11 +93,11 @@ export async function captureView(id: string): Promise<HTMLElement> {
           const blob = new Blob(chunks, { type });
           const ext = type.includes("mp4") ? "mp4" : "webm";
           await captureBlob(id, kind, blob, `${kind}-${started.toISOString().replace(/[:.]/g, "")}.${ext}`, { recording_started_at: started.toISOString() });
-          btn.textContent = kind === "audio" ? "🎙 开始录音" : "🎥 开始录像";
+          btn.textContent = kind === "audio" ? "开始录音" : "开始录像";
           say(`${kind === "audio" ? "录音" : "录像"}已保存（${Math.round(blob.size / 1024)} KB）`);
         };
         mr.start(1000);
-        btn.textContent = "⏹ 停止并保存";
+        btn.textContent = "停止并保存";
         say(`正在${kind === "audio" ? "录音" : "录像"}… ${fmtTime(started.toISOString())}`);
       } catch {
         say("无法使用麦克风/摄像头，请检查权限", false);
@@ -121,7 +121,7 @@ export async function captureView(id: string): Promise<HTMLElement> {
     backBar(`/case/${id}`, "现场采集"),
     status,
     h("div", { class: "grid" },
-      h("label", { class: "btn big primary", for: "photo-input" }, "📷 拍照"), photo,
+      h("label", { class: "btn big primary", for: "photo-input" }, "拍照"), photo,
       gpsBtn, recorder("audio"), recorder("video"),
     ),
     fixes,

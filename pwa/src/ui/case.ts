@@ -32,8 +32,8 @@ export async function caseView(id: string): Promise<HTMLElement> {
     h(
       "div",
       { class: "actions" },
-      h("a", { class: "btn big", href: `/case/${id}/capture` }, "📷 现场采集"),
-      h("a", { class: "btn big", href: `/case/${id}/forms` }, "📝 文书"),
+      h("a", { class: "btn big", href: `/case/${id}/capture` }, "现场采集"),
+      h("a", { class: "btn big", href: `/case/${id}/forms` }, "文书"),
       h("a", { class: "btn", href: `/case/${id}/edit` }, "修改案由"),
       h("a", { class: "btn", href: `/case/${id}/stage` }, "推进阶段"),
     ),

@@ -12,7 +12,7 @@ export async function caseListView(): Promise<HTMLElement> {
   const mine = all.filter((c) => me.role !== "officer" || c.officer_ids.includes(me.id) || c.local);
   const stages = [...new Map(mine.map((c) => [c.stage ?? "", c.stage_name ?? "未同步"])).entries()];
   const list = h("ul", { class: "cases" });
-  const search = h("input", { type: "search", placeholder: "搜索案由、当事人、案号", value: query, "aria-label": "搜索" });
+  const search = h("input", { type: "search", placeholder: "搜索案由/当事人/案号", value: query, "aria-label": "搜索" });
   const stageSel = h(
     "select",
     { "aria-label": "阶段" },

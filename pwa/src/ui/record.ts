@@ -43,7 +43,7 @@ function itemsEditor(f: FieldDef, rows: Item[], onChange: () => void): HTMLEleme
               row[k] = inp.value;
               onChange();
             });
-            return inp;
+            return h("label", { class: "cell" }, h("small", null, label), inp);
           }),
           h("button", { class: "btn", type: "button", onclick: () => { rows.splice(i, 1); draw(); onChange(); } }, "删除此项"),
         ),

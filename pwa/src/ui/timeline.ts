@@ -12,6 +12,15 @@ const KIND_NAMES: Record<string, string> = {
   merged: "合并修改", rejected: "未被接受的操作", media_verified: "证据校验通过", media_view: "查看证据",
 };
 
+/** Server flags in plain Chinese; flags are shown, never hidden. */
+const FLAG_NAMES: Record<string, string> = {
+  exif_time_skew: "拍摄时间与设备时间不一致", exif_gps_mismatch: "照片位置与定位不一致", exif_missing: "照片无拍摄信息",
+  exif_gps_invalid: "照片位置信息无效", exif_time_invalid: "照片时间信息无效", exif_unreadable: "照片信息无法读取",
+  exif_timeout: "照片信息读取超时", clock_drift: "设备时钟偏差较大", bodycam_late: "执法记录仪超过24小时才上传",
+  bodycam_incomplete: "执法记录仪信息不完整",
+};
+const flagName = (f: string): string => FLAG_NAMES[f] ?? f;
+
 const FIELD_NAMES: Record<string, string> = { cause: "案由", party: "当事人", officer_ids: "承办人员", is_major: "重大案件" };
 
 /** One timeline item: a server entry, or a local op still waiting to sync. */
@@ -90,7 +99,7 @@ export async function renderItem(it: Item, c: CaseRec): Promise<HTMLElement> {
       body.push(h("p", null, `${stageName(c, p["from"])} → ${stageName(c, p["to"])}`));
       break;
     case "conflict":
-      body.push(conflictBody(it, c));
+      body.push(conflictBody(it, c, new Map((await app.users()).map((u) => [u.id, u.display_name]))));
       break;
     case "resolve":
       body.push(h("p", null, `处理冲突 #${val(p["conflict_seq"])}：` + Object.entries((p["fields"] as Record<string, unknown>) ?? {}).map(([k, v]) => `${FIELD_NAMES[k] ?? k} 定为「${val(v)}」`).join("；")), p["reason"] ? h("p", { class: "muted" }, `理由：${val(p["reason"])}`) : null);
@@ -99,7 +108,7 @@ export async function renderItem(it: Item, c: CaseRec): Promise<HTMLElement> {
       body.push(h("p", { class: "error" }, `原因：${val(p["reason"])}`), h("p", { class: "muted small" }, "原始记录已完整保存在案卷中"));
       break;
     case "media_verified":
-      body.push(h("p", null, `SHA-256 ${String(p["sha256"]).slice(0, 16)}… 已校验，${Math.round(Number(p["size"] ?? 0) / 1024)} KB`), ((p["flags"] as string[]) ?? []).length ? h("p", { class: "muted small" }, `提示：${(p["flags"] as string[]).join("、")}`) : null);
+      body.push(h("p", null, `SHA-256 ${String(p["sha256"]).slice(0, 16)}… 已校验，${Math.round(Number(p["size"] ?? 0) / 1024)} KB`), ((p["flags"] as string[]) ?? []).length ? h("p", { class: "muted small" }, `提示：${(p["flags"] as string[]).map(flagName).join("、")}`) : null);
       break;
     default:
       body.push(h("pre", { class: "small" }, JSON.stringify(p, null, 1).slice(0, 400)));
@@ -111,7 +120,7 @@ export async function renderItem(it: Item, c: CaseRec): Promise<HTMLElement> {
         ? h("span", { class: "badge red" }, "未被接受")
         : h("span", { class: "badge green" }, "已提交")
     : h("span", { class: "badge green" }, `#${it.entry!.case_seq}`);
-  const flags = (it.entry?.flags ?? []).map((f) => h("span", { class: "badge" }, f));
+  const flags = it.kind === "media_verified" ? [] : (it.entry?.flags ?? []).map((f) => h("span", { class: "badge orange" }, flagName(f)));
   return h(
     "li",
     { class: `item k-${it.kind}`, "data-kind": it.kind, "data-state": it.op ? it.op.state : "server" },
@@ -147,10 +156,8 @@ async function recordBody(p: Record<string, unknown>, c: CaseRec): Promise<HTMLE
   );
 }
 
-function conflictBody(it: Item, c: CaseRec): HTMLElement {
+function conflictBody(it: Item, c: CaseRec, users: Map<string, string>): HTMLElement {
   const conflicts = (it.payload["conflicts"] as { field: string; values: { value: unknown; author_id: string; hlc: string; device_time?: string }[]; effective: unknown }[]) ?? [];
-  const users = new Map<string, string>();
-  void app.users().then((us) => us.forEach((u) => users.set(u.id, u.display_name)));
   const resolved = new Set<number>();
   const box = h("div", { class: "conflict" });
   const seq = it.entry?.case_seq;
@@ -158,7 +165,7 @@ function conflictBody(it: Item, c: CaseRec): HTMLElement {
     box.append(
       h("p", null, h("strong", null, `${FIELD_NAMES[cf.field] ?? cf.field}有两个不同的修改：`)),
       ...cf.values.map((v, i) =>
-        h("div", { class: "version", "data-version": String(i) }, h("div", null, `「${val(v.value)}」`), h("div", { class: "muted small" }, `${fmtTime(v.device_time ?? Number(v.hlc.slice(0, 15)))} · ${v.author_id === app.me?.id ? "我" : "同事"}`)),
+        h("div", { class: "version", "data-version": String(i) }, h("div", null, `「${val(v.value)}」`), h("div", { class: "muted small" }, `${fmtTime(v.device_time ?? Number(v.hlc.slice(0, 15)))} · ${users.get(v.author_id) ?? "同事"}${v.author_id === app.me?.id ? "（我）" : ""}`)),
       ),
       h("p", { class: "muted small" }, `暂按时间较晚的「${val(cf.effective)}」生效`),
     );
