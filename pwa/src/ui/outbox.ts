@@ -31,7 +31,7 @@ export async function outboxView(): Promise<HTMLElement> {
     ),
     h("p", { class: "muted" }, navigator.onLine ? "网络已连接" : "当前离线：记录保存在本机，联网后自动同步"),
     last ? h("p", { class: "muted small" }, `上次同步：${fmtTime(last)}`) : null,
-    lastErr ? h("p", { class: "error" }, lastErr) : null,
+    lastErr && navigator.onLine ? h("p", { class: "error" }, lastErr) : null,
     btn,
     s.rejected.length
       ? h("div", { class: "card" }, h("h3", null, `未被接受的操作（${s.rejected.length}）`), h("p", { class: "muted small" }, "这些操作已原样记入案卷，但没有生效："),

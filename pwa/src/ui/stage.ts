@@ -14,6 +14,9 @@ export async function stageView(id: string): Promise<HTMLElement> {
   const items = await timelineItems(id);
   const have = new Set(items.filter((i) => i.kind === "record").map((i) => String(i.payload["form"])));
   const cur = Math.max(0, stages.findIndex((s) => s.code === c.stage));
+  // Reachable: the next stage, or a conditional stage on the way to it (the server decides if it applies).
+  let reach = cur + 1;
+  while (reach < stages.length && (stages[reach] as { condition?: string | null }).condition) reach++;
   const missing = (req: string[] = []) => req.filter((r) => !r.split("|").some((f) => have.has(f)));
   const list = stages.map((s, i) => {
     const miss = missing(s.required_records);
@@ -26,7 +29,7 @@ export async function stageView(id: string): Promise<HTMLElement> {
       i >= cur && (s.required_records ?? []).length
         ? h("p", { class: "muted small" }, "需要：" + (s.required_records ?? []).map((r) => r.split("|").map((f) => FORM_NAMES[f] ?? f).join("或") + (miss.includes(r) ? " ✗" : " ✓")).join("；"))
         : null,
-      i > cur
+      i > cur && i <= reach
         ? h("button", {
             class: i === cur + 1 ? "primary" : "btn",
             type: "button",
