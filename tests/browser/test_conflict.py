@@ -65,7 +65,9 @@ def test_concurrent_offline_edits_conflict_in_both_trails_and_resolve(
         text = item.inner_text()
         assert "涉嫌未取得食品经营许可从事经营" in text
         assert "涉嫌超范围经营" in text
-    p1.locator(".timeline .item[data-kind=conflict]").scroll_into_view_if_needed()
+    wait_synced(p1)  # the start-up drain may re-render the trail; let it settle
+    p1.wait_for_load_state("networkidle")
+    p1.evaluate("document.querySelector('.timeline .item[data-kind=conflict]').scrollIntoView()")
     p1.screenshot(path=str(shots / "08-conflict.png"))
 
     p1.fill(".resolve input", "以现场检查笔录为准")
