@@ -46,7 +46,9 @@ def create_app(
             path="/schema",
             components=Components(
                 security_schemes={
-                    "session": SecurityScheme(type="apiKey", name="liuhen_session", security_scheme_in="cookie"),
+                    "session": SecurityScheme(
+                        type="apiKey", name="liuhen_session", security_scheme_in="cookie"
+                    ),
                     "bearer": SecurityScheme(type="http", scheme="bearer"),
                 }
             ),

@@ -19,9 +19,12 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     upgrade(settings.database_url)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    print(f"留痕 Liuhen listening on http://{args.host}:{args.port}/  (data: {settings.data_dir})", flush=True)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning",
-                timeout_graceful_shutdown=5)
+    print(
+        f"留痕 Liuhen listening on http://{args.host}:{args.port}/  (data: {settings.data_dir})", flush=True
+    )
+    uvicorn.run(
+        create_app(settings), host=args.host, port=args.port, log_level="warning", timeout_graceful_shutdown=5
+    )
     return 0
 
 
@@ -34,7 +37,7 @@ async def _demo(settings: Settings) -> int:
         logins = await create_demo(db, SystemClock())
     finally:
         await db.dispose()
-    print("演示数据已就绪 / demo data ready. Logins (password for all: %s):" % DEMO_PASSWORD)
+    print(f"演示数据已就绪 / demo data ready. Logins (password for all: {DEMO_PASSWORD}):")
     for username, role, department in logins:
         print(f"  {username:<12} {role:<15} {department}")
     return 0
@@ -54,7 +57,7 @@ async def _user_create(settings: Settings, args: argparse.Namespace) -> int:
     try:
         async with db.write() as session:
             department = await session.get(Department, args.department) or await session.scalar(
-                select(Department).where(Department.name == args.department)  # type: ignore[arg-type]
+                select(Department).where(Department.name == args.department)
             )
             if department is None:
                 if await session.scalar(select(Department)) is not None:
@@ -66,16 +69,27 @@ async def _user_create(settings: Settings, args: argparse.Namespace) -> int:
                 region = Region(id=str(uuid7()), name=args.region)
                 session.add(region)
                 await session.flush()
-                department = Department(id=str(uuid7()), name=args.department, case_prefix=args.case_prefix,
-                                        system=args.system, region_id=region.id)
+                department = Department(
+                    id=str(uuid7()),
+                    name=args.department,
+                    case_prefix=args.case_prefix,
+                    system=args.system,
+                    region_id=region.id,
+                )
                 session.add(department)
                 await session.flush()
                 await ensure_system_templates(session, department.system)
             try:
                 user = await create_user(
-                    session, username=args.username, password=password, role=args.role,
-                    department_id=department.id, display_name=args.display_name,
-                    certificate_no=args.certificate_no, legal_qualified=args.legal_qualified, clock=SystemClock(),
+                    session,
+                    username=args.username,
+                    password=password,
+                    role=args.role,
+                    department_id=department.id,
+                    display_name=args.display_name,
+                    certificate_no=args.certificate_no,
+                    legal_qualified=args.legal_qualified,
+                    clock=SystemClock(),
                 )
             except DomainError as exc:
                 print(f"error: {exc.detail}", file=sys.stderr)
@@ -103,7 +117,9 @@ async def _verify(settings: Settings) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="liuhen", description="留痕 Liuhen — case trails for law enforcement")
+    parser = argparse.ArgumentParser(
+        prog="liuhen", description="留痕 Liuhen — case trails for law enforcement"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the server (migrates the database first)")
     serve.add_argument("--host", default="127.0.0.1")
@@ -122,7 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--legal-qualified", action="store_true")
     create.add_argument("--region", default="嘉兴市", help="region of a bootstrapped first department")
     create.add_argument("--system", default="market", help="system of a bootstrapped first department")
-    create.add_argument("--case-prefix", default="嘉市监罚", help="case-number prefix of a bootstrapped department")
+    create.add_argument(
+        "--case-prefix", default="嘉市监罚", help="case-number prefix of a bootstrapped department"
+    )
     return parser
 
 

@@ -61,7 +61,11 @@ USERS = [
 
 
 def record(
-    form: str, officers: list[tuple[str, str | None]], *, text: str | None = None, fields: dict[str, Any] | None = None
+    form: str,
+    officers: list[tuple[str, str | None]],
+    *,
+    text: str | None = None,
+    fields: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A valid record payload: signed by the party (on-site forms), bound to its text."""
     body = text or f"{FORMS[form]}：示例内容。"
@@ -80,10 +84,22 @@ def record(
     if form in ONSITE_FORMS:
         stroke = [[[10, 10, 0], [60, 40, 120], [120, 20, 260]]]
         payload["signatures"] = [
-            {"role": "party", "name": "当事人", "strokes": stroke, "png_sha256": None, "text_sha256": digest,
-             "signed_at": "2026-11-20T09:00:00Z"},
-            {"role": "officer", "name": "执法人员", "strokes": stroke, "png_sha256": None, "text_sha256": digest,
-             "signed_at": "2026-11-20T09:00:00Z"},
+            {
+                "role": "party",
+                "name": "当事人",
+                "strokes": stroke,
+                "png_sha256": None,
+                "text_sha256": digest,
+                "signed_at": "2026-11-20T09:00:00Z",
+            },
+            {
+                "role": "officer",
+                "name": "执法人员",
+                "strokes": stroke,
+                "png_sha256": None,
+                "text_sha256": digest,
+                "signed_at": "2026-11-20T09:00:00Z",
+            },
         ]
         payload["no_av_reason"] = "演示数据，无音像记录"
     if form == "service_receipt":
@@ -121,17 +137,26 @@ async def walk_to(
         for requirement in current["required_records"]:
             form = requirement.split("|")[0]
             if not case.records.get(form):
-                actor = leader if form in {"filing_approval", "decision_document", "archive_record"} else officer
+                actor = (
+                    leader if form in {"filing_approval", "decision_document", "archive_record"} else officer
+                )
                 actor = reviewer if form == "legal_review_opinion" else actor
-                await execute(session, user=actor, case_id=case_id, kind="record", payload=record(form, pair),
-                              clock=clock)
+                await execute(
+                    session,
+                    user=actor,
+                    case_id=case_id,
+                    kind="record",
+                    payload=record(form, pair),
+                    clock=clock,
+                )
         nxt = next(
             s["code"]
             for s in stages[codes.index(case.stage) + 1 :]
             if s.get("condition") is None or (s["condition"] == "major" and case.is_major)
         )
-        await execute(session, user=officer, case_id=case_id, kind="stage_transition", payload={"to": nxt},
-                      clock=clock)
+        await execute(
+            session, user=officer, case_id=case_id, kind="stage_transition", payload={"to": nxt}, clock=clock
+        )
 
 
 async def create_demo(db: Database, clock: Clock) -> list[tuple[str, str, str]]:
@@ -151,18 +176,38 @@ async def create_demo(db: Database, clock: Clock) -> list[tuple[str, str, str]]:
 
 async def _organisation(session: AsyncSession, clock: Clock) -> None:
     for name, parent in REGIONS:
-        session.add(Region(id=demo_id(f"region:{name}"), name=name,
-                           parent_id=demo_id(f"region:{parent}") if parent else None))
+        session.add(
+            Region(
+                id=demo_id(f"region:{name}"),
+                name=name,
+                parent_id=demo_id(f"region:{parent}") if parent else None,
+            )
+        )
     await session.flush()
     for key, name, prefix, system, region in DEPARTMENTS:
-        session.add(Department(id=demo_id(f"dept:{key}"), name=name, case_prefix=prefix, system=system,
-                               region_id=demo_id(f"region:{region}")))
+        session.add(
+            Department(
+                id=demo_id(f"dept:{key}"),
+                name=name,
+                case_prefix=prefix,
+                system=system,
+                region_id=demo_id(f"region:{region}"),
+            )
+        )
         await session.flush()
         await ensure_system_templates(session, system)
     for username, display, role, dept_key, cert, qualified in USERS:
-        await create_user(session, username=username, password=DEMO_PASSWORD, role=role,
-                          department_id=demo_id(f"dept:{dept_key}"), display_name=display,
-                          certificate_no=cert, legal_qualified=qualified, clock=clock)
+        await create_user(
+            session,
+            username=username,
+            password=DEMO_PASSWORD,
+            role=role,
+            department_id=demo_id(f"dept:{dept_key}"),
+            display_name=display,
+            certificate_no=cert,
+            legal_qualified=qualified,
+            clock=clock,
+        )
 
 
 async def _user(session: AsyncSession, username: str) -> AuthUser:
@@ -176,23 +221,66 @@ async def _cases(session: AsyncSession, clock: Clock) -> None:
     leader, reviewer = await _user(session, "leader1"), await _user(session, "reviewer1")
     pair = [(officer.id, officer.certificate_no), (officer2.id, officer2.certificate_no)]
     plans = [
-        ("administrative_penalty", "销售过期食品", "嘉兴某某超市有限公司", "organisation", "onsite_inspection"),
+        (
+            "administrative_penalty",
+            "销售过期食品",
+            "嘉兴某某超市有限公司",
+            "organisation",
+            "onsite_inspection",
+        ),
         ("administrative_penalty", "无照经营", "王某", "person", "investigation"),
         ("administrative_penalty", "虚假宣传", "嘉兴某某科技有限公司", "organisation", "statement_defence"),
         ("administrative_coercion", "查封不合格产品", "嘉兴某某制造有限公司", "organisation", "service"),
-        ("administrative_penalty", "销售假冒注册商标商品", "嘉兴某某贸易有限公司", "organisation", "archiving"),
-        ("administrative_licensing", "食品经营许可申请", "嘉兴某某餐饮管理有限公司", "organisation", "examination"),
-        ("administrative_confirmation", "特种设备使用登记", "嘉兴某某物流有限公司", "organisation", "acceptance"),
+        (
+            "administrative_penalty",
+            "销售假冒注册商标商品",
+            "嘉兴某某贸易有限公司",
+            "organisation",
+            "archiving",
+        ),
+        (
+            "administrative_licensing",
+            "食品经营许可申请",
+            "嘉兴某某餐饮管理有限公司",
+            "organisation",
+            "examination",
+        ),
+        (
+            "administrative_confirmation",
+            "特种设备使用登记",
+            "嘉兴某某物流有限公司",
+            "organisation",
+            "acceptance",
+        ),
     ]
     for index, (ptype, cause, party, party_type, target) in enumerate(plans):
         case_id = demo_id(f"case:{index}")
         await execute(
-            session, user=officer, case_id=case_id, kind="case_open",
-            payload={"procedure_type": ptype, "cause": cause,
-                     "party": {"type": party_type, "name": party, "id_no": f"91330400MA2B{index:06d}",
-                               "address": "浙江省嘉兴市南湖区", "contact": "0573-8200000"},
-                     "officer_ids": [officer.id, officer2.id]},
+            session,
+            user=officer,
+            case_id=case_id,
+            kind="case_open",
+            payload={
+                "procedure_type": ptype,
+                "cause": cause,
+                "party": {
+                    "type": party_type,
+                    "name": party,
+                    "id_no": f"91330400MA2B{index:06d}",
+                    "address": "浙江省嘉兴市南湖区",
+                    "contact": "0573-8200000",
+                },
+                "officer_ids": [officer.id, officer2.id],
+            },
             clock=clock,
         )
-        await walk_to(session, case_id=case_id, target=target, officer=officer, leader=leader, reviewer=reviewer,
-                      pair=pair, clock=clock)
+        await walk_to(
+            session,
+            case_id=case_id,
+            target=target,
+            officer=officer,
+            leader=leader,
+            reviewer=reviewer,
+            pair=pair,
+            clock=clock,
+        )

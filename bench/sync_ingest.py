@@ -171,7 +171,8 @@ async def raw_insert(url: str) -> tuple[float, int]:
             )
         insert_entry = text(
             "INSERT INTO trail_entry (seq, case_id, case_seq, kind, body, prev_hash, hash, op_id, device_id, "
-            "server_time) VALUES (:seq, :case_id, :case_seq, :kind, :body, :prev_hash, :hash, :op_id, :device_id, "
+            "server_time) VALUES (:seq, :case_id, :case_seq, :kind, :body, :prev_hash, :hash, :op_id, "
+            ":device_id, "
             ":server_time)"
         )
         insert_answer = text(

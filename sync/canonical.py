@@ -5,7 +5,7 @@ For the values Liuhen actually hashes, the C JSON encoder with sorted keys produ
 fast path uses it whenever that is provably so, and falls back to ``rfc8785`` otherwise:
 
 * floats: ES6 ``Number.toString`` and Python ``repr`` agree for 1e-4 ≤ |x| < 1e16 (both shortest
-  round-trip, fixed notation); integral floats print like integers in JCS, so they are converted to int;
+  round-trip, fixed notation); integral floats below 2**53 print like integers in JCS, so they are converted to int;
 * keys: JCS sorts by UTF-16 code units, Python by code points — they differ only when a key holds a
   character at or above U+D800, which sends the value down the fallback;
 * strings: both escape ``"``, ``\\`` and control characters the same way (short forms, lowercase ``\\u00xx``).
@@ -43,8 +43,12 @@ def _prepare(value: Any) -> Any:
             return value
         raise _Fallback
     if isinstance(value, float):
-        if value.is_integer() and abs(value) < _MAX_SAFE:
-            return int(value)
+        if value.is_integer():
+            # Below 2**53 the shortest round-trip digits are the integer's own; above, JCS pads
+            # shortest digits with zeros, which the reference implementation handles.
+            if abs(value) < _MAX_SAFE:
+                return int(value)
+            raise _Fallback
         if 1e-4 <= abs(value) < 1e16:
             return value
         raise _Fallback

@@ -64,7 +64,7 @@ def _in_thread(factory: Any) -> None:
     def target() -> None:
         try:
             asyncio.run(factory())
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     thread = threading.Thread(target=target)
@@ -136,8 +136,13 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
     data_dir = tmp_path / "data"
     data_dir.mkdir(exist_ok=True)
     base = load_settings()
-    return replace(base, data_dir=data_dir, database_url=db_url, media_url=(data_dir / "media").as_uri(),
-                   cookie_secure=True)
+    return replace(
+        base,
+        data_dir=data_dir,
+        database_url=db_url,
+        media_url=(data_dir / "media").as_uri(),
+        cookie_secure=True,
+    )
 
 
 @pytest.fixture
@@ -172,11 +177,24 @@ def run_cli(settings: Settings) -> Any:
     """Run the real ``liuhen`` command against this test's database."""
 
     def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "LIUHEN_DATA_DIR": str(settings.data_dir), "LIUHEN_DATABASE_URL": settings.database_url}
+        env = {
+            **os.environ,
+            "LIUHEN_DATA_DIR": str(settings.data_dir),
+            "LIUHEN_DATABASE_URL": settings.database_url,
+        }
         return subprocess.run(
-            [str(ROOT / ".venv" / "bin" / "liuhen") if (ROOT / ".venv" / "bin" / "liuhen").exists() else "liuhen",
-             *args],
-            input=stdin, capture_output=True, text=True, env=env, timeout=120, check=False,
+            [
+                str(ROOT / ".venv" / "bin" / "liuhen")
+                if (ROOT / ".venv" / "bin" / "liuhen").exists()
+                else "liuhen",
+                *args,
+            ],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
         )
 
     return run

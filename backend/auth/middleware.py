@@ -21,7 +21,9 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
         header = connection.headers.get("authorization", "")
         async with state.db.session() as session:
             if header.lower().startswith("bearer "):
-                found = await resolve_token(session, token=header[7:].strip(), kind="bearer", clock=state.clock)
+                found = await resolve_token(
+                    session, token=header[7:].strip(), kind="bearer", clock=state.clock
+                )
                 if found is None:
                     raise NotAuthorizedException("登录已过期或令牌无效，请重新登录")
                 return AuthenticationResult(user=found[0], auth=found[1])

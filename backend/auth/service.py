@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from backend.access import ROLES, SUPERVISOR, AuthUser
 from backend.audit import record_audit
@@ -51,7 +52,7 @@ async def create_user(
         raise DomainError("weak_password", "密码至少 10 位")
     if await session.get(Department, department_id) is None:
         raise DomainError("unknown_department", f"部门 {department_id} 不存在")
-    if await session.scalar(select(User).where(User.username == username)):  # type: ignore[arg-type]
+    if await session.scalar(select(User).where(col(User.username) == username)):
         raise DomainError("username_taken", f"用户名 {username} 已存在", status=409)
     user = User(
         id=str(uuid7()),
@@ -71,8 +72,13 @@ async def create_user(
 
 async def _failures(session: AsyncSession, settings: Settings, clock: Clock, **where: str) -> int:
     since = isoformat(clock.now() - timedelta(seconds=settings.login_window_seconds))
-    query = select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.kind == "login_failed", AuditEvent.at >= since  # type: ignore[arg-type]
+    query = (
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(
+            col(AuditEvent.kind) == "login_failed",
+            col(AuditEvent.at) >= since,
+        )
     )
     for column, value in where.items():
         query = query.where(getattr(AuditEvent, column) == value)
@@ -101,7 +107,7 @@ async def login(
             "登录失败次数过多，请稍后再试",
             retry_after=settings.login_window_seconds,
         )
-    user = await session.scalar(select(User).where(User.username == username))  # type: ignore[arg-type]
+    user = await session.scalar(select(User).where(col(User.username) == username))
     if not verify_password(user.password_hash if user else None, password) or user is None or not user.active:
         await record_audit(session, kind="login_failed", username=username, client=client, clock=clock)
         await session.commit()
@@ -117,14 +123,21 @@ async def login(
         expires_at=isoformat(now + timedelta(seconds=settings.session_ttl_seconds)),
     )
     session.add(auth)
-    await record_audit(session, kind="login", user_id=user.id, username=username, client=client,
-                       detail={"kind": kind}, clock=clock)
+    await record_audit(
+        session,
+        kind="login",
+        user_id=user.id,
+        username=username,
+        client=client,
+        detail={"kind": kind},
+        clock=clock,
+    )
     await session.commit()
     return user, secret, auth
 
 
 async def logout(session: AsyncSession, *, token: str) -> None:
-    await session.execute(delete(AuthSession).where(AuthSession.token_hash == token_digest(token)))  # type: ignore[arg-type]
+    await session.execute(delete(AuthSession).where(col(AuthSession.token_hash) == token_digest(token)))
     await session.commit()
 
 
@@ -150,7 +163,7 @@ async def auth_user_for(session: AsyncSession, user: User) -> AuthUser:
     if user.role == SUPERVISOR:
         regions = await region_subtree(session, department.region_id)
         visible = set(
-            await session.scalars(select(Department.id).where(Department.region_id.in_(regions)))  # type: ignore[attr-defined]
+            await session.scalars(select(col(Department.id)).where(col(Department.region_id).in_(regions)))
         )
     return AuthUser(
         id=user.id,

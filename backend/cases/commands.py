@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from backend.access import LEADER, OFFICER, AuthUser, can_create_case, check_case_visible, check_may_append
 from backend.cases.schemas import CaseCreate, Party
@@ -90,11 +91,20 @@ async def execute(
     if kind in SIMPLE_KINDS:
         _check_simple(kind, payload, media)
         entry = await append_entry(
-            session, case=case, kind=kind, payload=payload, actors=[user.id], media=media, meta=meta, clock=clock
+            session,
+            case=case,
+            kind=kind,
+            payload=payload,
+            actors=[user.id],
+            media=media,
+            meta=meta,
+            clock=clock,
         )
         return CommandResult("applied", entry, case)
     if kind == "record":
-        return await _record(session, user=user, case=case, payload=payload, media=media, meta=meta, clock=clock)
+        return await _record(
+            session, user=user, case=case, payload=payload, media=media, meta=meta, clock=clock
+        )
     if kind == "stage_transition":
         return await _transition(session, user=user, case=case, payload=payload, meta=meta, clock=clock)
     if kind == "case_update":
@@ -130,7 +140,9 @@ async def _department_users(session: AsyncSession, department_id: str, ids: Sequ
     if not wanted:
         return {}
     rows = await session.scalars(
-        select(User).where(User.id.in_(wanted), User.department_id == department_id, User.active)  # type: ignore[attr-defined,arg-type]
+        select(User).where(
+            col(User.id).in_(wanted), col(User.department_id) == department_id, col(User.active)
+        )
     )
     return {u.id: u for u in rows}
 
@@ -183,7 +195,8 @@ async def open_case(
         created_at=now,
         updated_at=now,
         field_versions={
-            k: FieldWrite(v, 1, hlc, user.id, meta.device_time, meta.op_id).as_dict() for k, v in fields.items()
+            k: FieldWrite(v, 1, hlc, user.id, meta.device_time, meta.op_id).as_dict()
+            for k, v in fields.items()
         },
         **fields,  # type: ignore[arg-type]
     )
@@ -214,12 +227,21 @@ async def _record(
     form = str(payload["form"])
     payload = {**payload, "text_sha256": rules.text_digest(str(payload["text"]))}
     actors = [user.id] + [uid for uid in certified if uid != user.id]
-    all_media = list(dict.fromkeys([*media, *[m for m in payload.get("av_media") or [] if isinstance(m, str)]]))
+    all_media = list(
+        dict.fromkeys([*media, *[m for m in payload.get("av_media") or [] if isinstance(m, str)]])
+    )
     for digest in all_media:
         if not SHA256.match(digest):
             raise DomainError("bad_media_hash", "媒体引用必须是 64 位小写十六进制 SHA-256")
     entry = await append_entry(
-        session, case=case, kind="record", payload=payload, actors=actors, media=all_media, meta=meta, clock=clock
+        session,
+        case=case,
+        kind="record",
+        payload=payload,
+        actors=actors,
+        media=all_media,
+        meta=meta,
+        clock=clock,
     )
     case.records = {**case.records, form: [*case.records.get(form, []), entry.case_seq]}
     if form == "filing_approval" and case.case_no is None:
@@ -238,8 +260,9 @@ async def _assign_case_number(session: AsyncSession, case: Case, clock: Clock) -
     assert department is not None
     year = clock.now().year
     last = await session.scalar(
-        select(func.max(Case.case_serial)).where(
-            Case.department_id == case.department_id, Case.case_year == year  # type: ignore[arg-type]
+        select(func.max(col(Case.case_serial))).where(
+            col(Case.department_id) == case.department_id,
+            col(Case.case_year) == year,
         )
     )
     case.case_year = year
@@ -249,7 +272,13 @@ async def _assign_case_number(session: AsyncSession, case: Case, clock: Clock) -
 
 
 async def _transition(
-    session: AsyncSession, *, user: AuthUser, case: Case, payload: dict[str, Any], meta: EntryMeta, clock: Clock
+    session: AsyncSession,
+    *,
+    user: AuthUser,
+    case: Case,
+    payload: dict[str, Any],
+    meta: EntryMeta,
+    clock: Clock,
 ) -> CommandResult:
     to = payload.get("to")
     if not isinstance(to, str):
@@ -353,13 +382,19 @@ async def _update(
 
 
 async def _resolve(
-    session: AsyncSession, *, user: AuthUser, case: Case, payload: dict[str, Any], meta: EntryMeta, clock: Clock
+    session: AsyncSession,
+    *,
+    user: AuthUser,
+    case: Case,
+    payload: dict[str, Any],
+    meta: EntryMeta,
+    clock: Clock,
 ) -> CommandResult:
     target = payload.get("conflict_seq")
     if not isinstance(target, int) or target not in case.open_conflicts:
         raise DomainError("conflict_not_open", "所指的冲突不存在或已处理", status=409)
     conflict = await session.scalar(
-        select(TrailEntry).where(TrailEntry.case_id == case.id, TrailEntry.case_seq == target)  # type: ignore[arg-type]
+        select(TrailEntry).where(col(TrailEntry.case_id) == case.id, col(TrailEntry.case_seq) == target)
     )
     assert conflict is not None
     conflict_fields = [c["field"] for c in json.loads(conflict.body)["payload"].get("conflicts", [])]
@@ -384,7 +419,9 @@ async def _resolve(
         hlc = meta.hlc or server_hlc(clock)
         versions = dict(case.field_versions)
         for name, value in chosen.items():
-            versions[name] = FieldWrite(value, entry.case_seq, hlc, user.id, meta.device_time, meta.op_id).as_dict()
+            versions[name] = FieldWrite(
+                value, entry.case_seq, hlc, user.id, meta.device_time, meta.op_id
+            ).as_dict()
             set_field(case, name, value)
         case.field_versions = versions
     case.open_conflicts = [s for s in case.open_conflicts if s != target]

@@ -15,8 +15,11 @@ DECIDE_WITHIN_DAYS = 90  # 处罚法 §60
 def deadlines(case: Case) -> list[dict[str, Any]]:
     """Statutory deadlines that follow from the case's records (the reminder engine builds on this)."""
     out: list[dict[str, Any]] = []
-    if case.filed_at and case.procedure_kind == EX_OFFICIO and not case.closed and not case.records.get(
-        "decision_document"
+    if (
+        case.filed_at
+        and case.procedure_kind == EX_OFFICIO
+        and not case.closed
+        and not case.records.get("decision_document")
     ):
         due = parse_time(case.filed_at) + timedelta(days=DECIDE_WITHIN_DAYS)
         out.append({"code": "decide", "name": "作出处理决定（立案后 90 日）", "due": isoformat(due)})

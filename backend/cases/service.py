@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from backend.access import OFFICER, AuthUser, check_case_visible
 from backend.cases.projection import case_view
@@ -18,8 +19,8 @@ from backend.trail.service import entry_view, list_entries
 def scope_filter(user: AuthUser) -> list[Any]:
     """SQL conditions restricting cases to what ``user`` may see (mirrors ``access.can_view_case``)."""
     if not user.visible_departments or user.role == "admin":
-        return [Case.id.is_(None)]  # type: ignore[union-attr]
-    conditions: list[Any] = [Case.department_id.in_(user.visible_departments)]  # type: ignore[attr-defined]
+        return [col(Case.id).is_(None)]
+    conditions: list[Any] = [col(Case.department_id).in_(user.visible_departments)]
     return conditions
 
 
@@ -29,10 +30,12 @@ async def list_cases(
     query = select(Case).where(*scope_filter(user))
     if q:
         like = f"%{q}%"
-        query = query.where(or_(Case.cause.like(like), Case.case_no.like(like), Case.party_text.like(like)))  # type: ignore[attr-defined]
+        query = query.where(
+            or_(col(Case.cause).like(like), col(Case.case_no).like(like), col(Case.party_text).like(like))
+        )
     if stage:
-        query = query.where(Case.stage == stage)  # type: ignore[arg-type]
-    rows = list(await session.scalars(query.order_by(Case.updated_at.desc())))  # type: ignore[attr-defined]
+        query = query.where(col(Case.stage) == stage)
+    rows = list(await session.scalars(query.order_by(col(Case.updated_at).desc())))
     if user.role == OFFICER and user.restrict_to_assigned:
         rows = [c for c in rows if user.id in c.officer_ids]
     total = len(rows)
@@ -57,14 +60,16 @@ async def get_case(session: AsyncSession, *, user: AuthUser, case_id: str) -> di
 async def author_names(session: AsyncSession, ids: set[str]) -> dict[str, str]:
     if not ids:
         return {}
-    rows = await session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))  # type: ignore[attr-defined]
-    return {uid: name for uid, name in rows.tuples()}
+    rows = await session.execute(select(col(User.id), col(User.display_name)).where(col(User.id).in_(ids)))
+    return dict(list(rows.tuples()))  # a Result has keys(), so dict() must not see it directly
 
 
 async def verified_media(session: AsyncSession, case_id: str) -> set[str]:
     """Hashes of this case whose bytes arrived and verified (a ``media_verified`` entry exists)."""
     rows = await session.scalars(
-        select(TrailEntry.body).where(TrailEntry.case_id == case_id, TrailEntry.kind == "media_verified")  # type: ignore[arg-type]
+        select(col(TrailEntry.body)).where(
+            col(TrailEntry.case_id) == case_id, col(TrailEntry.kind) == "media_verified"
+        )
     )
     return {json.loads(body)["payload"].get("sha256") for body in rows}
 
@@ -87,12 +92,16 @@ async def case_trail(
     session: AsyncSession, *, user: AuthUser, case_id: str, after: int, limit: int
 ) -> list[dict[str, Any]]:
     check_case_visible(user, await session.get(Case, case_id))
-    return await present_entries(session, await list_entries(session, case_id=case_id, after=after, limit=limit))
+    return await present_entries(
+        session, await list_entries(session, case_id=case_id, after=after, limit=limit)
+    )
 
 
 async def department_users(session: AsyncSession, *, user: AuthUser) -> list[dict[str, Any]]:
     rows = await session.scalars(
-        select(User).where(User.department_id == user.department_id, User.active).order_by(User.username)  # type: ignore[arg-type]
+        select(User)
+        .where(col(User.department_id) == user.department_id, col(User.active))
+        .order_by(col(User.username))
     )
     return [
         {

@@ -87,7 +87,7 @@ class Database:
         try:
             async with self._sessions() as session:
                 await session.execute(text("SELECT 1"))
-        except Exception:  # noqa: BLE001 - health check reports, never raises
+        except Exception:
             return False
         return True
 

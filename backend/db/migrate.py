@@ -31,7 +31,7 @@ def upgrade(url: str, revision: str = "head") -> None:
     def _run() -> None:
         try:
             command.upgrade(alembic_config(url), revision)
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+        except BaseException as exc:
             errors.append(exc)
 
     worker = threading.Thread(target=_run)

@@ -39,14 +39,24 @@ async def login(request: Request[Any, Any, Any], data: JSONBody[LoginRequest]) -
     settings = settings_of(request)
     async with db_of(request).session() as session:
         user, secret, auth = await service.login(
-            session, username=data.username, password=data.password, kind="cookie",
-            client=_client(request), settings=settings, clock=clock_of(request),
+            session,
+            username=data.username,
+            password=data.password,
+            kind="cookie",
+            client=_client(request),
+            settings=settings,
+            clock=clock_of(request),
         )
         auth_user = await service.auth_user_for(session, user)
     request.scope["user"] = auth_user
     cookie = Cookie(
-        key=SESSION_COOKIE, value=secret, httponly=True, samesite="strict", secure=settings.cookie_secure,
-        max_age=settings.session_ttl_seconds, path="/",
+        key=SESSION_COOKIE,
+        value=secret,
+        httponly=True,
+        samesite="strict",
+        secure=settings.cookie_secure,
+        max_age=settings.session_ttl_seconds,
+        path="/",
     )
     return Response({"user": me_view(request), "csrf_token": auth.csrf_token}, cookies=[cookie])
 
@@ -57,8 +67,13 @@ async def token(request: Request[Any, Any, Any], data: JSONBody[LoginRequest]) -
     settings = settings_of(request)
     async with db_of(request).session() as session:
         _user, secret, _auth = await service.login(
-            session, username=data.username, password=data.password, kind="bearer",
-            client=_client(request), settings=settings, clock=clock_of(request),
+            session,
+            username=data.username,
+            password=data.password,
+            kind="bearer",
+            client=_client(request),
+            settings=settings,
+            clock=clock_of(request),
         )
     return {"access_token": secret, "token_type": "bearer", "expires_in": settings.session_ttl_seconds}
 
@@ -67,7 +82,9 @@ async def token(request: Request[Any, Any, Any], data: JSONBody[LoginRequest]) -
 async def logout(request: Request[Any, Any, Any]) -> Response[None]:
     """End this session or revoke this token."""
     header = request.headers.get("authorization", "")
-    secret = header[7:].strip() if header.lower().startswith("bearer ") else request.cookies.get(SESSION_COOKIE)
+    secret = (
+        header[7:].strip() if header.lower().startswith("bearer ") else request.cookies.get(SESSION_COOKIE)
+    )
     if secret:
         async with db_of(request).session() as session:
             await service.logout(session, token=secret)

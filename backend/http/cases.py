@@ -39,7 +39,9 @@ async def list_cases(
 
 
 @post("/api/cases", operation_id="createCase", tags=["cases"])
-async def create_case(request: Request[Any, Any, Any], data: JSONBody[CaseCreate]) -> Response[dict[str, Any]]:
+async def create_case(
+    request: Request[Any, Any, Any], data: JSONBody[CaseCreate]
+) -> Response[dict[str, Any]]:
     """Open a case with a device-generated id; re-posting the same case returns it unchanged."""
     user = user_of(request)
     payload = data.model_dump(mode="json", exclude={"id"})
@@ -48,7 +50,11 @@ async def create_case(request: Request[Any, Any, Any], data: JSONBody[CaseCreate
         existing = await session.get(Case, str(data.id))
         if existing is None:
             await execute(
-                session, user=user, case_id=str(data.id), kind="case_open", payload=payload,
+                session,
+                user=user,
+                case_id=str(data.id),
+                kind="case_open",
+                payload=payload,
                 clock=clock_of(request),
             )
             status = 201
@@ -78,19 +84,29 @@ async def get_trail(
 ) -> dict[str, Any]:
     """The case's trail in chain order (entries with case_seq > after)."""
     async with db_of(request).session() as session:
-        items = await service.case_trail(session, user=user_of(request), case_id=str(case_id), after=after,
-                                         limit=limit)
+        items = await service.case_trail(
+            session, user=user_of(request), case_id=str(case_id), after=after, limit=limit
+        )
     return {"items": items, "next_after": items[-1]["case_seq"] if items else after}
 
 
 @post("/api/cases/{case_id:uuid}/entries", operation_id="appendEntry", tags=["cases"])
-async def append(request: Request[Any, Any, Any], case_id: uuid.UUID, data: JSONBody[EntryCreate]) -> Response[dict[str, Any]]:
+async def append(
+    request: Request[Any, Any, Any], case_id: uuid.UUID, data: JSONBody[EntryCreate]
+) -> Response[dict[str, Any]]:
     """Append one entry (note, record, stage transition, field update, resolve …) online."""
     user = user_of(request)
     async with db_of(request).write() as session:
         result = await execute(
-            session, user=user, case_id=str(case_id), kind=data.kind, payload=data.payload, media=data.media,
-            meta=EntryMeta(location=data.location), base_seq=data.base_seq, clock=clock_of(request),
+            session,
+            user=user,
+            case_id=str(case_id),
+            kind=data.kind,
+            payload=data.payload,
+            media=data.media,
+            meta=EntryMeta(location=data.location),
+            base_seq=data.base_seq,
+            clock=clock_of(request),
         )
         view = {**entry_view(result.entry), "status": result.status}
     return Response(view, status_code=201)

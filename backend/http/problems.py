@@ -52,16 +52,30 @@ def domain_error_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[
 def http_error_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     assert isinstance(exc, HTTPException)
     extra: dict[str, Any] = {}
-    code = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
-            405: "method_not_allowed", 413: "body_too_large", 415: "unsupported_media_type",
-            429: "too_many_requests"}.get(exc.status_code, "http_error")
+    code = {
+        400: "bad_request",
+        401: "not_authenticated",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        413: "body_too_large",
+        415: "unsupported_media_type",
+        429: "too_many_requests",
+    }.get(exc.status_code, "http_error")
     detail = exc.detail
     if isinstance(exc, ValidationException):
         code = "invalid_request"
         extra["errors"] = exc.extra if isinstance(exc.extra, list) else []
-        detail = "请求内容格式有误：" + "; ".join(
-            f"{e.get('key') or ''} {e.get('message', '')}".strip() for e in extra["errors"] if isinstance(e, dict)
-        ) if extra["errors"] else "请求内容格式有误"
+        detail = (
+            "请求内容格式有误："
+            + "; ".join(
+                f"{e.get('key') or ''} {e.get('message', '')}".strip()
+                for e in extra["errors"]
+                if isinstance(e, dict)
+            )
+            if extra["errors"]
+            else "请求内容格式有误"
+        )
     if exc.status_code == 413:
         detail = "请求内容超过大小限制"
     response = problem(exc.status_code, code, detail, **extra)
@@ -72,7 +86,9 @@ def http_error_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[di
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return problem(HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "服务器内部错误，已记录；已提交的数据不会丢失")
+    return problem(
+        HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "服务器内部错误，已记录；已提交的数据不会丢失"
+    )
 
 
 EXCEPTION_HANDLERS = {

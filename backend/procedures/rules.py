@@ -53,7 +53,9 @@ def effective_stages(
     return stages
 
 
-def check_department_template(shared: Sequence[Mapping[str, Any]], proposed: Sequence[Mapping[str, Any]]) -> None:
+def check_department_template(
+    shared: Sequence[Mapping[str, Any]], proposed: Sequence[Mapping[str, Any]]
+) -> None:
     """A department's version must keep every shared stage, in order, with its required records."""
     by_code = {s["code"]: s for s in proposed}
     order = [s["code"] for s in proposed]
@@ -65,7 +67,8 @@ def check_department_template(shared: Sequence[Mapping[str, Any]], proposed: Seq
         missing = set(stage["required_records"]) - set(mine.get("required_records", []))
         if missing:
             raise DomainError(
-                "required_record_removed", f"不能删除阶段「{stage['name']}」的必备文书：{'、'.join(sorted(missing))}"
+                "required_record_removed",
+                f"不能删除阶段「{stage['name']}」的必备文书：{'、'.join(sorted(missing))}",
             )
         pos = order.index(stage["code"])
         if pos < last:
@@ -106,7 +109,9 @@ def check_transition(stages: Sequence[Mapping[str, Any]], facts: CaseFacts, to: 
     current = codes.index(facts.stage)
     target = codes.index(to)
     if target <= current:
-        raise DomainError("stage_order", f"不能从「{stages[current]['name']}」回到「{stages[target]['name']}」")
+        raise DomainError(
+            "stage_order", f"不能从「{stages[current]['name']}」回到「{stages[target]['name']}」"
+        )
     for skipped in stages[current + 1 : target]:
         if condition_holds(skipped.get("condition"), facts):
             raise DomainError(
@@ -156,7 +161,8 @@ def check_record(payload: Mapping[str, Any], certified: Mapping[str, str | None]
     for sig in payload.get("signatures") or []:
         if sig.get("text_sha256") != digest:
             raise DomainError(
-                "signature_not_bound", f"{sig.get('name', '签名人')}的签名不是针对本文书正文作出的（摘要不一致）"
+                "signature_not_bound",
+                f"{sig.get('name', '签名人')}的签名不是针对本文书正文作出的（摘要不一致）",
             )
     if form in ONSITE_FORMS:
         _check_onsite(form, payload, certified)
@@ -175,7 +181,8 @@ def _check_onsite(form: str, payload: Mapping[str, Any], certified: Mapping[str,
     if len(holders) < 2:
         raise DomainError(
             "onsite_needs_two_officers",
-            f"{FORMS[form]}须由两名以上持有执法证件的执法人员实施（行政处罚法第四十二条），本记录只有 {len(holders)} 名",
+            f"{FORMS[form]}须由两名以上持有执法证件的执法人员实施（行政处罚法第四十二条），"
+            f"本记录只有 {len(holders)} 名",
         )
     for officer in officers:
         uid = officer.get("user_id")
@@ -186,9 +193,7 @@ def _check_onsite(form: str, payload: Mapping[str, Any], certified: Mapping[str,
     refused = payload.get("party_refused")
     if "party" not in roles:
         if not refused or not refused.get("reason") or not refused.get("witness_name"):
-            raise DomainError(
-                "party_signature_missing", "当事人须签名；拒绝签名的，须注明原因并由见证人签名"
-            )
+            raise DomainError("party_signature_missing", "当事人须签名；拒绝签名的，须注明原因并由见证人签名")
         if "witness" not in roles:
             raise DomainError("witness_signature_missing", "当事人拒绝签名的，须由见证人签名")
     if form == "inquiry_record" and "officer" not in roles:

@@ -22,7 +22,9 @@ async def ensure_system_templates(session: AsyncSession, system: str) -> None:
     await session.flush()
 
 
-async def stages_for(session: AsyncSession, department: Department, procedure_type: str) -> list[dict[str, Any]]:
+async def stages_for(
+    session: AsyncSession, department: Department, procedure_type: str
+) -> list[dict[str, Any]]:
     """The stages this department runs for ``procedure_type``: the shared template plus its additions."""
     if procedure_type not in PROCEDURE_TYPES:
         raise DomainError("unknown_procedure_type", f"未知的程序类型 {procedure_type}")

@@ -22,7 +22,13 @@ PROCEDURE_TYPES: dict[str, tuple[str, str]] = {
 
 
 def _stage(code: str, name: str, required: list[str], condition: str | None = None) -> dict[str, Any]:
-    return {"code": code, "name": name, "required_records": required, "condition": condition, "added_by": None}
+    return {
+        "code": code,
+        "name": name,
+        "required_records": required,
+        "condition": condition,
+        "added_by": None,
+    }
 
 
 EVIDENCE = "inquiry_record|inspection_record|sampling_record|sealing_decision|preservation_record"

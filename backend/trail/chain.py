@@ -87,12 +87,18 @@ def verify_chain(
         if row.case_seq != expected_seq:
             if row.case_seq > expected_seq:
                 missing = ", ".join(f"#{n}" for n in range(expected_seq, row.case_seq))
-                findings.append(Finding(case_id, expected_seq, None, "missing", f"entries {missing} are gone"))
+                findings.append(
+                    Finding(case_id, expected_seq, None, "missing", f"entries {missing} are gone")
+                )
             else:
                 findings.append(
                     Finding(case_id, row.case_seq, row.seq, "reordered", f"sequence {row.case_seq} repeats")
                 )
-        if body.get("case_id") != case_id or body.get("case_seq") != row.case_seq or body.get("kind") != row.kind:
+        if (
+            body.get("case_id") != case_id
+            or body.get("case_seq") != row.case_seq
+            or body.get("kind") != row.kind
+        ):
             findings.append(
                 Finding(
                     case_id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from backend.db.models import Case, TrailEntry
 from backend.trail.chain import Finding, StoredEntry, verify_chain
@@ -12,19 +13,27 @@ from backend.trail.chain import Finding, StoredEntry, verify_chain
 async def verify_all(session: AsyncSession) -> tuple[int, int, list[Finding]]:
     """(cases checked, entries checked, findings) over the whole database."""
     cases = {c.id: c for c in await session.scalars(select(Case))}
-    case_ids = set(cases) | set(await session.scalars(select(TrailEntry.case_id).distinct()))
+    case_ids = set(cases) | set(await session.scalars(select(col(TrailEntry.case_id)).distinct()))
     findings: list[Finding] = []
     entries_checked = 0
     for case_id in sorted(case_ids):
         result = await session.execute(
             select(
-                TrailEntry.seq, TrailEntry.case_id, TrailEntry.case_seq, TrailEntry.kind, TrailEntry.body,
-                TrailEntry.prev_hash, TrailEntry.hash,
+                col(TrailEntry.seq),
+                col(TrailEntry.case_id),
+                col(TrailEntry.case_seq),
+                col(TrailEntry.kind),
+                col(TrailEntry.body),
+                col(TrailEntry.prev_hash),
+                col(TrailEntry.hash),
             )
-            .where(TrailEntry.case_id == case_id)  # type: ignore[arg-type]
-            .order_by(TrailEntry.case_seq, TrailEntry.seq)  # type: ignore[arg-type]
+            .where(col(TrailEntry.case_id) == case_id)
+            .order_by(col(TrailEntry.case_seq), col(TrailEntry.seq))
         )
-        rows = [StoredEntry(*row) for row in result.tuples()]
+        rows = [
+            StoredEntry(int(seq or 0), cid, case_seq, kind, body, prev, digest)
+            for seq, cid, case_seq, kind, body, prev, digest in result.tuples()
+        ]
         entries_checked += len(rows)
         case = cases.get(case_id)
         findings.extend(

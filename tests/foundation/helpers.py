@@ -51,7 +51,12 @@ async def append(
 
 
 async def add_record(
-    client: Client, headers: dict[str, str], case_id: str, form: str, pair: list[tuple[str, str | None]], **kw: Any
+    client: Client,
+    headers: dict[str, str],
+    case_id: str,
+    form: str,
+    pair: list[tuple[str, str | None]],
+    **kw: Any,
 ) -> Any:
     response = await append(client, headers, case_id, "record", record(form, pair, **kw))
     assert response.status_code == 201, response.text

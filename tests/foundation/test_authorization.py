@@ -15,33 +15,88 @@ ROLES = ["officer1", "reviewer1", "leader1", "supervisor1", "admin", "anonymous"
 
 
 def new_case() -> dict[str, Any]:
-    return {"id": str(uuid.uuid4()), "procedure_type": "administrative_penalty", "cause": "矩阵测试",
-            "party": {"type": "person", "name": "测试当事人"}, "officer_ids": []}
+    return {
+        "id": str(uuid.uuid4()),
+        "procedure_type": "administrative_penalty",
+        "cause": "矩阵测试",
+        "party": {"type": "person", "name": "测试当事人"},
+        "officer_ids": [],
+    }
 
 
 # (method, path template, body factory, {role: (own status, other status)})
 MATRIX: list[tuple[str, str, Any, dict[str, tuple[int, int]]]] = [
-    ("GET", "/api/cases/{case}", None,
-     {"officer1": (200, 404), "reviewer1": (200, 404), "leader1": (200, 404), "supervisor1": (200, 200),
-      "admin": (404, 404), "anonymous": (401, 401)}),
-    ("GET", "/api/cases/{case}/trail", None,
-     {"officer1": (200, 404), "reviewer1": (200, 404), "leader1": (200, 404), "supervisor1": (200, 200),
-      "admin": (404, 404), "anonymous": (401, 401)}),
-    ("POST", "/api/cases/{case}/entries", lambda: {"kind": "note", "payload": {"text": "备注"}},
-     {"officer1": (201, 404), "reviewer1": (201, 404), "leader1": (201, 404), "supervisor1": (403, 403),
-      "admin": (404, 404), "anonymous": (401, 401)}),
-    ("POST", "/api/cases/{case}/entries", lambda: {"kind": "stage_transition", "payload": {"to": "filing"}},
-     {"officer1": (422, 404), "reviewer1": (403, 404), "leader1": (422, 404), "supervisor1": (403, 403),
-      "admin": (404, 404), "anonymous": (401, 401)}),
-    ("POST", "/api/cases", new_case,
-     {"officer1": (201, 201), "reviewer1": (403, 403), "leader1": (201, 201), "supervisor1": (403, 403),
-      "admin": (403, 403), "anonymous": (401, 401)}),
-    ("GET", "/api/cases", None, {r: (200, 200) for r in ROLES[:-1]} | {"anonymous": (401, 401)}),
-    ("GET", "/api/me", None, {r: (200, 200) for r in ROLES[:-1]} | {"anonymous": (401, 401)}),
-    ("GET", "/api/users", None, {r: (200, 200) for r in ROLES[:-1]} | {"anonymous": (401, 401)}),
-    ("GET", "/api/procedures", None, {r: (200, 200) for r in ROLES[:-1]} | {"anonymous": (401, 401)}),
-    ("POST", "/api/auth/logout", None, {r: (204, 204) for r in ROLES[:-1]} | {"anonymous": (401, 401)}),
-    ("GET", "/api/health", None, {r: (200, 200) for r in ROLES}),
+    (
+        "GET",
+        "/api/cases/{case}",
+        None,
+        {
+            "officer1": (200, 404),
+            "reviewer1": (200, 404),
+            "leader1": (200, 404),
+            "supervisor1": (200, 200),
+            "admin": (404, 404),
+            "anonymous": (401, 401),
+        },
+    ),
+    (
+        "GET",
+        "/api/cases/{case}/trail",
+        None,
+        {
+            "officer1": (200, 404),
+            "reviewer1": (200, 404),
+            "leader1": (200, 404),
+            "supervisor1": (200, 200),
+            "admin": (404, 404),
+            "anonymous": (401, 401),
+        },
+    ),
+    (
+        "POST",
+        "/api/cases/{case}/entries",
+        lambda: {"kind": "note", "payload": {"text": "备注"}},
+        {
+            "officer1": (201, 404),
+            "reviewer1": (201, 404),
+            "leader1": (201, 404),
+            "supervisor1": (403, 403),
+            "admin": (404, 404),
+            "anonymous": (401, 401),
+        },
+    ),
+    (
+        "POST",
+        "/api/cases/{case}/entries",
+        lambda: {"kind": "stage_transition", "payload": {"to": "filing"}},
+        {
+            "officer1": (422, 404),
+            "reviewer1": (403, 404),
+            "leader1": (422, 404),
+            "supervisor1": (403, 403),
+            "admin": (404, 404),
+            "anonymous": (401, 401),
+        },
+    ),
+    (
+        "POST",
+        "/api/cases",
+        new_case,
+        {
+            "officer1": (201, 201),
+            "reviewer1": (403, 403),
+            "leader1": (201, 201),
+            "supervisor1": (403, 403),
+            "admin": (403, 403),
+            "anonymous": (401, 401),
+        },
+    ),
+    ("GET", "/api/cases", None, dict.fromkeys(ROLES[:-1], (200, 200)) | {"anonymous": (401, 401)}),
+    ("GET", "/api/me", None, dict.fromkeys(ROLES[:-1], (200, 200)) | {"anonymous": (401, 401)}),
+    ("GET", "/api/users", None, dict.fromkeys(ROLES[:-1], (200, 200)) | {"anonymous": (401, 401)}),
+    ("GET", "/api/procedures", None, dict.fromkeys(ROLES[:-1], (200, 200)) | {"anonymous": (401, 401)}),
+    ("POST", "/api/auth/logout", None, dict.fromkeys(ROLES[:-1], (204, 204)) | {"anonymous": (401, 401)}),
+    ("GET", "/api/health", None, dict.fromkeys(ROLES, (200, 200))),
 ]
 # Endpoints of the sync and media capabilities carry their own authorization tests (tests/sync, tests/media).
 COVERED_ELSEWHERE = ("/api/sync", "/api/devices", "/api/uploads", "/api/media")
@@ -70,8 +125,12 @@ async def test_every_endpoint_for_every_role_and_department(client: Any, app: Li
                 if response.status_code >= 400:
                     assert response.headers["content-type"].startswith("application/problem+json")
     assert not mismatches, "\n".join(mismatches)
-    listed = {path for route in app.routes for path in [route.path]
-              if path.startswith("/api") and not path.startswith(COVERED_ELSEWHERE)}
+    listed = {
+        path
+        for route in app.routes
+        for path in [route.path]
+        if path.startswith("/api") and not path.startswith(COVERED_ELSEWHERE)
+    }
     in_matrix = {t.replace("{case}", "{case_id:uuid}") for _, t, _, _ in MATRIX} | PUBLIC
     assert listed <= in_matrix, f"endpoints without an authorization row: {listed - in_matrix}"
 
@@ -101,7 +160,9 @@ async def test_officers_see_only_assigned_cases_where_the_department_says_so(cli
     officer3 = await bearer(client, "officer3")
     assert (await client.get(f"/api/cases/{OWN}", headers=officer3)).status_code == 404
     assert OWN not in {c["id"] for c in (await client.get("/api/cases", headers=officer3)).json()["items"]}
-    assert (await client.get(f"/api/cases/{OWN}", headers=await bearer(client, "officer1"))).status_code == 200
+    assert (
+        await client.get(f"/api/cases/{OWN}", headers=await bearer(client, "officer1"))
+    ).status_code == 200
 
 
 async def test_no_endpoint_edits_or_deletes_a_trail_entry(client: Any, app: Litestar) -> None:

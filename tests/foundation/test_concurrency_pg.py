@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import socket
 import subprocess
@@ -32,8 +33,11 @@ def start_server(url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]
     data_dir.mkdir(parents=True, exist_ok=True)
     log = (data_dir / "server.log").open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "backend.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
-        stdout=log, stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "backend.cli", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -45,7 +49,9 @@ def start_server(url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]
         if proc.poll() is not None:
             break
     proc.kill()
-    raise RuntimeError("server did not start:\n" + (data_dir / "server.log").read_text(errors="replace")[-3000:])
+    raise RuntimeError(
+        "server did not start:\n" + (data_dir / "server.log").read_text(errors="replace")[-3000:]
+    )
 
 
 @pytest.fixture
@@ -67,15 +73,16 @@ def two_servers(templates: dict[str, str], tmp_path: Path) -> Iterator[tuple[str
 
 
 async def test_concurrent_appends_from_two_processes_form_one_chain(
-    two_servers: tuple[str, list[int]], run_verify: None = None
-) -> None:
+    two_servers: tuple[str, list[int]]) -> None:
     url, ports = two_servers
     case_id = demo_id("case:1")
     async with httpx.AsyncClient(timeout=60) as client:
         tokens = []
         for port in ports:
-            r = await client.post(f"http://127.0.0.1:{port}/api/auth/token",
-                                  json={"username": "officer1", "password": DEMO_PASSWORD})
+            r = await client.post(
+                f"http://127.0.0.1:{port}/api/auth/token",
+                json={"username": "officer1", "password": DEMO_PASSWORD},
+            )
             tokens.append(r.json()["access_token"])
 
         async def note(i: int) -> httpx.Response:
@@ -87,16 +94,28 @@ async def test_concurrent_appends_from_two_processes_form_one_chain(
             )
 
         responses = await asyncio.gather(*(note(i) for i in range(20)))
-        assert all(r.status_code == 201 for r in responses), [r.text for r in responses if r.status_code != 201]
-        trail = (await client.get(f"http://127.0.0.1:{ports[0]}/api/cases/{case_id}/trail?limit=500",
-                                  headers={"Authorization": f"Bearer {tokens[0]}"})).json()["items"]
+        assert all(r.status_code == 201 for r in responses), [
+            r.text for r in responses if r.status_code != 201
+        ]
+        trail = (
+            await client.get(
+                f"http://127.0.0.1:{ports[0]}/api/cases/{case_id}/trail?limit=500",
+                headers={"Authorization": f"Bearer {tokens[0]}"},
+            )
+        ).json()["items"]
     seqs = [e["case_seq"] for e in trail]
     assert seqs == list(range(1, len(trail) + 1))
-    for prev, entry in zip(trail, trail[1:], strict=False):
+    for prev, entry in itertools.pairwise(trail):
         assert entry["prev_hash"] == prev["hash"]
     notes = sorted(e["payload"]["text"] for e in trail if e["kind"] == "note")
     assert notes == sorted(f"并发备注 {i}" for i in range(20))
     env = {**os.environ, "LIUHEN_DATABASE_URL": url}
-    verify = subprocess.run([sys.executable, "-m", "backend.cli", "verify"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, check=False)
+    verify = subprocess.run(
+        [sys.executable, "-m", "backend.cli", "verify"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert verify.returncode == 0, verify.stdout

@@ -14,8 +14,13 @@ from tests.foundation.helpers import add_record, append, move, officer_pair, ope
 LEADER_FORMS = {"filing_approval", "decision_document", "archive_record"}
 
 
-async def _walk(client: Any, case: dict[str, Any], heads: dict[str, dict[str, str]], pair: Any,
-                skip_conditional: bool = True) -> list[str]:
+async def _walk(
+    client: Any,
+    case: dict[str, Any],
+    heads: dict[str, dict[str, str]],
+    pair: Any,
+    skip_conditional: bool = True,
+) -> list[str]:
     visited = [case["stage"]]
     stages = case["stages"]
     codes = [s["code"] for s in stages]
@@ -23,10 +28,19 @@ async def _walk(client: Any, case: dict[str, Any], heads: dict[str, dict[str, st
         current = stages[codes.index(visited[-1])]
         for requirement in current["required_records"]:
             form = requirement.split("|")[0]
-            who = "leader1" if form in LEADER_FORMS else "reviewer1" if form == "legal_review_opinion" else "officer1"
+            who = (
+                "leader1"
+                if form in LEADER_FORMS
+                else "reviewer1"
+                if form == "legal_review_opinion"
+                else "officer1"
+            )
             await add_record(client, heads[who], case["id"], form, pair)
-        following = [s for s in stages[codes.index(visited[-1]) + 1 :]
-                     if not (skip_conditional and s["condition"] and s["condition"] != "major")]
+        following = [
+            s
+            for s in stages[codes.index(visited[-1]) + 1 :]
+            if not (skip_conditional and s["condition"] and s["condition"] != "major")
+        ]
         following = [s for s in following if s["condition"] != "major" or case.get("is_major")]
         if not following:
             return visited
@@ -40,14 +54,24 @@ async def heads(client: Any) -> dict[str, dict[str, str]]:
     return {u: await bearer(client, u) for u in ("officer1", "officer2", "leader1", "reviewer1", "eco1")}
 
 
-@pytest.mark.parametrize("ptype", ["administrative_penalty", "administrative_coercion", "administrative_levy"])
+@pytest.mark.parametrize(
+    "ptype", ["administrative_penalty", "administrative_coercion", "administrative_levy"]
+)
 async def test_ex_officio_case_walks_every_stage_and_is_archived(client: Any, heads: Any, ptype: str) -> None:
     pair = await officer_pair(client, heads["officer1"])
     case = await open_case(client, heads["officer1"], ptype)
     visited = await _walk(client, case, heads, pair)
     assert visited == [
-        "onsite_inspection", "case_source_registration", "filing", "investigation", "case_review",
-        "statement_defence", "decision", "service", "execution", "archiving",
+        "onsite_inspection",
+        "case_source_registration",
+        "filing",
+        "investigation",
+        "case_review",
+        "statement_defence",
+        "decision",
+        "service",
+        "execution",
+        "archiving",
     ]
     final = (await client.get(f"/api/cases/{case['id']}", headers=heads["officer1"])).json()
     assert final["closed"] is True
@@ -66,16 +90,22 @@ async def test_on_application_case_walks_every_stage(client: Any, heads: Any, pt
     assert visited == [s["code"] for s in ON_APPLICATION_STAGES if s["condition"] is None]
 
 
-async def test_major_case_passes_hearing_legal_review_and_collective_discussion(client: Any, heads: Any) -> None:
+async def test_major_case_passes_hearing_legal_review_and_collective_discussion(
+    client: Any, heads: Any
+) -> None:
     pair = await officer_pair(client, heads["officer1"])
     case = await open_case(client, heads["leader1"], is_major=True)
     await add_record(client, heads["officer1"], case["id"], "hearing_request", pair)
     visited = []
     for stage in ["case_source_registration", "filing", "investigation", "case_review", "statement_defence"]:
-        current = next(s for s in case["stages"] if s["code"] == (visited[-1] if visited else "onsite_inspection"))
+        current = next(
+            s for s in case["stages"] if s["code"] == (visited[-1] if visited else "onsite_inspection")
+        )
         for requirement in current["required_records"]:
             form = requirement.split("|")[0]
-            await add_record(client, heads["leader1" if form in LEADER_FORMS else "officer1"], case["id"], form, pair)
+            await add_record(
+                client, heads["leader1" if form in LEADER_FORMS else "officer1"], case["id"], form, pair
+            )
         assert (await move(client, heads["officer1"], case["id"], stage)).status_code == 201
         visited.append(stage)
     for form in ("penalty_notice", "statement_record"):
@@ -97,16 +127,22 @@ async def test_major_case_cannot_be_decided_without_approved_review(client: Any,
     pair = await officer_pair(client, heads["officer1"])
     case = await open_case(client, heads["leader1"], is_major=True)
     cid = case["id"]
-    for form, to in [("inspection_record", "case_source_registration"), ("source_registration", "filing"),
-                     ("filing_approval", "investigation"), ("inquiry_record", "case_review"),
-                     ("review_report", "statement_defence")]:
+    for form, to in [
+        ("inspection_record", "case_source_registration"),
+        ("source_registration", "filing"),
+        ("filing_approval", "investigation"),
+        ("inquiry_record", "case_review"),
+        ("review_report", "statement_defence"),
+    ]:
         await add_record(client, heads["leader1" if form in LEADER_FORMS else "officer1"], cid, form, pair)
         await move(client, heads["officer1"], cid, to)
     for form in ("penalty_notice", "statement_record"):
         await add_record(client, heads["officer1"], cid, form, pair)
     assert (await move(client, heads["officer1"], cid, "decision")).json()["code"] == "stage_order"
     await move(client, heads["officer1"], cid, "legal_review")
-    await add_record(client, heads["reviewer1"], cid, "legal_review_opinion", pair, fields={"outcome": "不同意"})
+    await add_record(
+        client, heads["reviewer1"], cid, "legal_review_opinion", pair, fields={"outcome": "不同意"}
+    )
     refused = await move(client, heads["officer1"], cid, "collective_discussion")
     assert refused.status_code == 201  # the review stage has its record; the decision is what §58 blocks
     await add_record(client, heads["officer1"], cid, "collective_discussion_record", pair)
@@ -122,9 +158,13 @@ async def _case_at_statement(client: Any, heads: Any) -> tuple[str, Any]:
     pair = await officer_pair(client, heads["officer1"])
     case = await open_case(client, heads["officer1"])
     cid = case["id"]
-    for form, to in [("inspection_record", "case_source_registration"), ("source_registration", "filing"),
-                     ("filing_approval", "investigation"), ("inquiry_record", "case_review"),
-                     ("review_report", "statement_defence")]:
+    for form, to in [
+        ("inspection_record", "case_source_registration"),
+        ("source_registration", "filing"),
+        ("filing_approval", "investigation"),
+        ("inquiry_record", "case_review"),
+        ("review_report", "statement_defence"),
+    ]:
         await add_record(client, heads["leader1" if form in LEADER_FORMS else "officer1"], cid, form, pair)
         assert (await move(client, heads["officer1"], cid, to)).status_code == 201
     return cid, pair
@@ -149,8 +189,14 @@ def test_decision_rule_of_section_62_holds_even_for_added_stages() -> None:
     from backend.procedures.templates import EX_OFFICIO_STAGES
 
     stages = [s for s in effective_stages(EX_OFFICIO_STAGES, []) if s["code"] != "statement_defence"]
-    facts = CaseFacts(stage="case_review", procedure_kind="ex_officio", is_major=False, closed=False,
-                      records={"review_report": [5]}, approved_review=False)
+    facts = CaseFacts(
+        stage="case_review",
+        procedure_kind="ex_officio",
+        is_major=False,
+        closed=False,
+        records={"review_report": [5]},
+        approved_review=False,
+    )
     with pytest.raises(DomainError) as refused:
         check_transition(stages, facts, "decision")
     assert refused.value.code == "decision_without_notice"
@@ -182,7 +228,9 @@ async def test_onsite_record_with_one_officer_is_refused(client: Any, heads: Any
     pair = await officer_pair(client, heads["officer1"])
     case = await open_case(client, heads["officer1"])
     for officers in ([pair[0]], [pair[0], pair[0]], [pair[0], ("00000000-0000-0000-0000-000000000000", "x")]):
-        response = await append(client, heads["officer1"], case["id"], "record", record("sampling_record", officers))
+        response = await append(
+            client, heads["officer1"], case["id"], "record", record("sampling_record", officers)
+        )
         assert response.status_code == 422
         assert response.json()["code"] == "onsite_needs_two_officers"
         assert "第四十二条" in response.json()["detail"]
@@ -219,7 +267,9 @@ async def test_filing_assigns_unique_case_numbers_per_department_and_year(client
     for _ in range(2):
         case = await open_case(client, heads["officer1"])
         await add_record(client, heads["leader1"], case["id"], "filing_approval", pair)
-        numbers.append((await client.get(f"/api/cases/{case['id']}", headers=heads["officer1"])).json()["case_no"])
+        numbers.append(
+            (await client.get(f"/api/cases/{case['id']}", headers=heads["officer1"])).json()["case_no"]
+        )
     assert numbers[0] != numbers[1]
     serials = [int(n.split("〕")[1].rstrip("号")) for n in numbers]
     assert serials[1] == serials[0] + 1
@@ -242,12 +292,19 @@ async def test_department_may_add_stages_but_not_remove_required_ones(db: Any) -
 
     async with db.write() as session:
         dept = await session.get(Department, demo_id("dept:市场监管"))
-        await add_department_stage(session, department=dept, procedure_type="administrative_penalty",
-                                   after_stage="case_review", code="pre_review", name="内部预审",
-                                   required_records=["review_report"])
+        await add_department_stage(
+            session,
+            department=dept,
+            procedure_type="administrative_penalty",
+            after_stage="case_review",
+            code="pre_review",
+            name="内部预审",
+            required_records=["review_report"],
+        )
         stages = await stages_for(session, dept, "administrative_penalty")
-        other = await stages_for(session, await session.get(Department, demo_id("dept:海宁市场监管")),
-                                 "administrative_penalty")
+        other = await stages_for(
+            session, await session.get(Department, demo_id("dept:海宁市场监管")), "administrative_penalty"
+        )
     codes = [s["code"] for s in stages]
     assert codes[codes.index("case_review") + 1] == "pre_review"
     assert "pre_review" not in [s["code"] for s in other]

@@ -32,7 +32,8 @@ async def _drop_triggers(db: Database) -> None:
 async def _rows(db: Database) -> list[tuple[int, int, str]]:
     async with db.session() as session:
         result = await session.execute(
-            text("SELECT seq, case_seq, body FROM trail_entry WHERE case_id = :c ORDER BY case_seq"), {"c": CASE}
+            text("SELECT seq, case_seq, body FROM trail_entry WHERE case_id = :c ORDER BY case_seq"),
+            {"c": CASE},
         )
         return [tuple(r) for r in result]  # type: ignore[misc]
 
@@ -45,7 +46,9 @@ async def _rows(db: Database) -> list[tuple[int, int, str]]:
         "DELETE FROM trail_entry WHERE case_id = :c",
     ],
 )
-async def test_raw_sql_update_or_delete_of_a_trail_row_is_refused_by_the_database(db: Database, sql: str) -> None:
+async def test_raw_sql_update_or_delete_of_a_trail_row_is_refused_by_the_database(
+    db: Database, sql: str
+) -> None:
     with pytest.raises((IntegrityError, OperationalError, DBAPIError)) as refused:
         await _exec(db, sql, c=CASE)
     assert "append-only" in str(refused.value)

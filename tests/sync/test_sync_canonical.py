@@ -19,7 +19,9 @@ scalars = (
 )
 json_values = st.recursive(
     scalars,
-    lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=8), children, max_size=5),
+    lambda children: (
+        st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=8), children, max_size=5)
+    ),
     max_leaves=30,
 )
 
@@ -40,8 +42,10 @@ def test_known_differences_between_python_and_jcs_are_handled() -> None:
         "tiny float": {"x": 1.5e-7},
         "huge float": {"x": 1e21},
         "astral key order": {"\U0001f600": 1, "\ufb01": 2},
-        "control chars": {"t": "a\u0001\n\t\"\\"},
+        "control chars": {"t": 'a\u0001\n\t"\\'},
         "gps": {"lat": 30.754321, "lon": 120.758812, "accuracy": 12.5},
+        "2**53 as float": [9007199254740992.0, 2.0**53 - 1, 5.213146674506711e16],
+        "boundaries": [1e-4, 9.999e-5, 1e16, 9999999999999998.0, 0.5e16],
     }
     for name, value in cases.items():
         assert canonical_json(value) == rfc8785.dumps(value), name
