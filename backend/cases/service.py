@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -27,26 +27,35 @@ def scope_filter(user: AuthUser) -> list[Any]:
 async def list_cases(
     session: AsyncSession, *, user: AuthUser, q: str | None, stage: str | None, limit: int, offset: int
 ) -> tuple[list[dict[str, Any]], int]:
-    query = select(Case).where(*scope_filter(user))
+    """One page of the cases ``user`` may see, most recently changed first, and the total."""
+    conditions = scope_filter(user)
+    if user.role == OFFICER and user.restrict_to_assigned:
+        # officer_ids is a JSON list of UUID strings; its text holds the quoted id exactly when assigned.
+        conditions.append(cast(col(Case.officer_ids), String).like(f'%"{user.id}"%'))
     if q:
         like = f"%{q}%"
-        query = query.where(
+        conditions.append(
             or_(col(Case.cause).like(like), col(Case.case_no).like(like), col(Case.party_text).like(like))
         )
     if stage:
-        query = query.where(col(Case.stage) == stage)
-    rows = list(await session.scalars(query.order_by(col(Case.updated_at).desc())))
-    if user.role == OFFICER and user.restrict_to_assigned:
-        rows = [c for c in rows if user.id in c.officer_ids]
-    total = len(rows)
-    page = rows[offset : offset + limit]
-    departments: dict[str, Department] = {}
+        conditions.append(col(Case.stage) == stage)
+    total = int(await session.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0)
+    page = await session.scalars(
+        select(Case)
+        .where(*conditions)
+        .order_by(col(Case.updated_at).desc(), col(Case.id))
+        .limit(limit)
+        .offset(offset)
+    )
+    stages: dict[tuple[str, str], list[dict[str, Any]]] = {}
     out = []
     for case in page:
-        dept = departments.get(case.department_id) or await session.get(Department, case.department_id)
-        assert dept is not None
-        departments[dept.id] = dept
-        out.append(case_view(case, await stages_for(session, dept, case.procedure_type)))
+        key = (case.department_id, case.procedure_type)
+        if key not in stages:
+            dept = await session.get(Department, case.department_id)
+            assert dept is not None
+            stages[key] = await stages_for(session, dept, case.procedure_type)
+        out.append(case_view(case, stages[key]))
     return out, total
 
 

@@ -103,6 +103,7 @@ class Case(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("department_id", "case_year", "case_serial", name="uq_case_number"),
         Index("ix_case_department_stage", "department_id", "stage"),
+        Index("ix_case_department_updated", "department_id", "updated_at"),
     )
 
     id: str = Field(primary_key=True, max_length=36)
