@@ -11,6 +11,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
+from backend import media_service
 from backend.auth.middleware import AuthMiddleware
 from backend.clock import Clock, SystemClock
 from backend.db.engine import Database
@@ -28,7 +29,8 @@ def create_app(
     settings = settings or get_settings()
     db = database or Database(settings.database_url)
 
-    async def _dispose() -> None:
+    async def _dispose(app: Litestar) -> None:
+        await media_service.shutdown(app.state)  # background thumbnail jobs, store connections
         if database is None:
             await db.dispose()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlalchemy import String, cast, func, or_, select
@@ -12,6 +11,7 @@ from sqlmodel import col
 from backend.access import OFFICER, AuthUser, check_case_visible
 from backend.cases.projection import case_view
 from backend.db.models import Case, Department, TrailEntry, User
+from backend.media_service import verified_hashes
 from backend.procedures.service import stages_for
 from backend.trail.service import entry_view, list_entries
 
@@ -73,27 +73,14 @@ async def author_names(session: AsyncSession, ids: set[str]) -> dict[str, str]:
     return dict(list(rows.tuples()))  # a Result has keys(), so dict() must not see it directly
 
 
-async def verified_media(session: AsyncSession, case_id: str) -> set[str]:
-    """Hashes of this case whose bytes arrived and verified (a ``media_verified`` entry exists)."""
-    rows = await session.scalars(
-        select(col(TrailEntry.body)).where(
-            col(TrailEntry.case_id) == case_id, col(TrailEntry.kind) == "media_verified"
-        )
-    )
-    return {json.loads(body)["payload"].get("sha256") for body in rows}
-
-
 async def present_entries(session: AsyncSession, entries: list[TrailEntry]) -> list[dict[str, Any]]:
-    """Public views with author names and which media are still pending."""
+    """Public views with author names and which referenced media have not arrived and verified yet."""
     views = [entry_view(e) for e in entries]
     names = await author_names(session, {a for v in views for a in v["actors"]})
-    verified: dict[str, set[str]] = {}
+    verified = await verified_hashes(session, {m for v in views for m in v["media"]})
     for view in views:
-        cid = view["case_id"]
-        if view["media"] and cid not in verified:
-            verified[cid] = await verified_media(session, cid)
         view["author_name"] = names.get(view["actors"][0], "") if view["actors"] else ""
-        view["evidence_pending"] = [m for m in view["media"] if m not in verified.get(cid, set())]
+        view["evidence_pending"] = [m for m in view["media"] if m not in verified]
     return views
 
 

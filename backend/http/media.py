@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
 
-from litestar import Litestar, Request, Response, Router, delete, get, head, patch, post, route
+from litestar import Request, Response, Router, delete, get, head, patch, post, route
 from litestar.enums import HttpMethod
 from litestar.params import FromPath, FromQuery
 from litestar.response import Stream
@@ -43,16 +43,9 @@ def _tus(extra: dict[str, str] | None = None) -> dict[str, str]:
     return {"Tus-Resumable": TUS_VERSION, "Cache-Control": "no-store", **(extra or {})}
 
 
-async def _close_media(app: Litestar) -> None:
-    await svc.shutdown(app.state)
-
-
 def _runtime(request: Req) -> svc.MediaRuntime:
-    app = request.app
-    if getattr(app.state, "media", None) is None:
-        # First use in this app: background thumbnail jobs and store connections end with the app.
-        app.on_shutdown.append(_close_media)
-    return svc.media_runtime(app.state, settings_of(request))
+    # Created on first use; backend.app closes it (jobs, store connections) on shutdown.
+    return svc.media_runtime(request.app.state, settings_of(request))
 
 
 def _tus_error(_: Req, exc: Exception) -> Response[dict[str, Any]]:

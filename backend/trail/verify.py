@@ -7,13 +7,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from backend.db.models import Case, TrailEntry
+from backend.db.models_sync import QuarantineChain
 from backend.trail.chain import Finding, StoredEntry, verify_chain
 
 
 async def verify_all(session: AsyncSession) -> tuple[int, int, list[Finding]]:
     """(cases checked, entries checked, findings) over the whole database."""
-    cases = {c.id: c for c in await session.scalars(select(Case))}
-    case_ids = set(cases) | set(await session.scalars(select(col(TrailEntry.case_id)).distinct()))
+    heads: dict[str, tuple[int, str]] = {
+        c.id: (c.trail_length, c.trail_head) for c in await session.scalars(select(Case))
+    }
+    # Quarantine chains (rejected ops of cases the pusher could not see) keep their heads too.
+    heads |= {
+        q.chain_id: (q.trail_length, q.trail_head) for q in await session.scalars(select(QuarantineChain))
+    }
+    case_ids = set(heads) | set(await session.scalars(select(col(TrailEntry.case_id)).distinct()))
     findings: list[Finding] = []
     entries_checked = 0
     for case_id in sorted(case_ids):
@@ -35,13 +42,6 @@ async def verify_all(session: AsyncSession) -> tuple[int, int, list[Finding]]:
             for seq, cid, case_seq, kind, body, prev, digest in result.tuples()
         ]
         entries_checked += len(rows)
-        case = cases.get(case_id)
-        findings.extend(
-            verify_chain(
-                case_id,
-                rows,
-                expected_length=case.trail_length if case else None,
-                expected_head=case.trail_head if case else None,
-            )
-        )
+        length, head = heads.get(case_id, (None, None))
+        findings.extend(verify_chain(case_id, rows, expected_length=length, expected_head=head))
     return len(case_ids), entries_checked, findings

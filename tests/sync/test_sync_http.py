@@ -356,3 +356,26 @@ async def test_clock_drift_is_flagged_never_refused(client: Client) -> None:
     trail = (await client.get(f"/api/cases/{case_id}/trail", headers=h1)).json()["items"]
     assert trail[0]["flags"] == ["clock_drift"]
     assert json.loads(json.dumps(trail[0]))["hlc"].startswith("004102444801")
+
+
+async def test_truncated_quarantine_chain_is_found_by_verify(client: Client, probe: Database) -> None:
+    from sqlalchemy import text
+
+    from backend.trail.verify import verify_all
+
+    h1 = await login(client, "eco1")
+    device = await registered(client, h1)
+    ops = [device.op(str(uuid.uuid4()), "case_open", {"procedure_type": "nonsense"}) for _ in range(2)]
+    body = (await push(client, h1, device, ops)).json()
+    assert [x["status"] for x in body["results"]] == ["rejected", "rejected"]
+    last = body["results"][-1]["seq"]
+    async with probe.session() as session:
+        assert (await verify_all(session))[2] == []
+        if probe.is_sqlite:
+            await session.execute(text("DROP TRIGGER trail_entry_no_delete"))
+        else:
+            await session.execute(text("DROP TRIGGER trail_entry_no_update ON trail_entry"))
+        await session.execute(text("DELETE FROM trail_entry WHERE seq = :s"), {"s": last})
+        await session.commit()
+        findings = (await verify_all(session))[2]
+    assert [f.problem for f in findings] == ["truncated"]
