@@ -7,7 +7,7 @@ description the PWA and outside tools share, and a test keeps the two in agreeme
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -137,6 +137,8 @@ class Op:
     hlc: str
     location: dict[str, Any] | None
     signature: str
+    signed: bytes = field(default=b"", repr=False, compare=False)
+    """Cached :meth:`signing_bytes` (set by :func:`parse_op`)."""
 
     def unsigned(self) -> dict[str, Any]:
         """The op as a JSON object without ``signature`` — the signed content."""
@@ -156,7 +158,7 @@ class Op:
 
     def signing_bytes(self) -> bytes:
         """RFC 8785 canonical JSON of :meth:`unsigned`."""
-        return canonical_json(self.unsigned())
+        return self.signed or canonical_json(self.unsigned())
 
     def to_json(self) -> dict[str, Any]:
         """The whole op as a JSON object (kept whole in ``rejected`` entries)."""
@@ -250,7 +252,7 @@ def parse_op(raw: Any) -> Op:
         signature=_str(raw, "signature", _signature, "base64url of a 64-byte P1363 signature"),
     )
     try:
-        op.signing_bytes()
+        object.__setattr__(op, "signed", canonical_json(op.unsigned()))
     except CanonicalError as exc:
         raise OpInvalid("payload", f"is not representable as canonical JSON: {exc}") from exc
     return op
