@@ -5,7 +5,8 @@ For the values Liuhen actually hashes, the C JSON encoder with sorted keys produ
 fast path uses it whenever that is provably so, and falls back to ``rfc8785`` otherwise:
 
 * floats: ES6 ``Number.toString`` and Python ``repr`` agree for 1e-4 ≤ |x| < 1e16 (both shortest
-  round-trip, fixed notation); integral floats below 2**53 print like integers in JCS, so they are converted to int;
+  round-trip, fixed notation); integral floats below 2**53 print like integers in JCS, so they are
+  converted to int;
 * keys: JCS sorts by UTF-16 code units, Python by code points — they differ only when a key holds a
   character at or above U+D800, which sends the value down the fallback;
 * strings: both escape ``"``, ``\\`` and control characters the same way (short forms, lowercase ``\\u00xx``).
