@@ -132,6 +132,17 @@ def db_url(request: pytest.FixtureRequest, templates: dict[str, str], tmp_path: 
 
 
 @pytest.fixture
+def pg_url(templates: dict[str, str]) -> Iterator[str]:
+    """A fresh demo database on PostgreSQL only (for multi-process scale-out tests)."""
+    if "postgres" not in BACKENDS:
+        pytest.skip("PostgreSQL not selected in LIUHEN_TEST_BACKENDS")
+    name = f"liuhen_p_{uuid.uuid4().hex[:12]}"
+    url = pg_create(name, template=templates["postgres"])
+    yield url
+    pg_drop(name)
+
+
+@pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
     data_dir = tmp_path / "data"
     data_dir.mkdir(exist_ok=True)

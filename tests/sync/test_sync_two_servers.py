@@ -32,10 +32,9 @@ def _port() -> int:
 
 
 @pytest.fixture
-def pg_only(db_url: str) -> str:
-    if not db_url.startswith("postgresql"):
-        pytest.skip("two servers share one PostgreSQL")
-    return db_url
+def pg_only(pg_url: str) -> str:
+    """Two servers share one PostgreSQL (the scale-out configuration)."""
+    return pg_url
 
 
 @pytest.fixture
