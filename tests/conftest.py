@@ -45,7 +45,16 @@ def _pg_exec(sql: str) -> None:
         finally:
             await conn.close()
 
-    asyncio.run(run()) if not _loop_running() else _in_thread(run)
+    _run(run)
+
+
+def _run(factory: Any) -> None:
+    """Run a coroutine factory to completion, also when this thread already runs a loop
+    (session fixtures can be set up from inside an async test, or after Playwright's sync API)."""
+    if _loop_running():
+        _in_thread(factory)
+    else:
+        asyncio.run(factory())
 
 
 def _loop_running() -> bool:
@@ -94,7 +103,7 @@ def _seed(url: str) -> None:
         finally:
             await db.dispose()
 
-    asyncio.run(run())
+    _run(run)
 
 
 @pytest.fixture(scope="session")

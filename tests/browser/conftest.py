@@ -166,8 +166,10 @@ def server(tmp_path: Path, pwa_dist: Path) -> Iterator[Server]:
     srv.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    # Module scope: Playwright's sync API keeps an event loop running in this thread while it is open,
+    # which must be closed before the asyncio tests of other modules run in the same session.
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian Chromium is not installed")
     from playwright.sync_api import sync_playwright
