@@ -50,6 +50,8 @@ apt_install() {
 ensure_test_tools() {
   command -v /usr/bin/chromium >/dev/null 2>&1 || { log "installing Debian's Chromium"; apt_install chromium; }
   command -v exiftool >/dev/null 2>&1 || { log "installing exiftool"; apt_install libimage-exiftool-perl; }
+  # A CJK font, so the phone-sized screenshots the browser tests save are readable.
+  [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || { log "installing a Chinese font"; apt_install fonts-wqy-microhei; }
 }
 
 ensure_postgres() {

@@ -6,6 +6,9 @@ setup_python test
 setup_pwa
 ensure_test_tools
 ensure_postgres
+log "lint and types (ruff, mypy --strict)"
+.venv/bin/ruff check backend sync media tests bench
+.venv/bin/mypy
 log "PWA unit tests (Vitest)"
 (cd pwa && npm test --silent)
 log "Python tests on SQLite and PostgreSQL (browser tests drive /usr/bin/chromium)"
