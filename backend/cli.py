@@ -22,6 +22,21 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     print(
         f"留痕 Liuhen listening on http://{args.host}:{args.port}/  (data: {settings.data_dir})", flush=True
     )
+    if args.workers > 1:
+        if settings.is_sqlite:
+            print("error: --workers > 1 needs PostgreSQL (LIUHEN_DATABASE_URL)", file=sys.stderr)
+            return 2
+        # Several processes on one port: the scale-out shape, each worker reading the same settings.
+        uvicorn.run(
+            "backend.app:app_from_env",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level="warning",
+            timeout_graceful_shutdown=5,
+        )
+        return 0
     uvicorn.run(
         create_app(settings), host=args.host, port=args.port, log_level="warning", timeout_graceful_shutdown=5
     )
@@ -124,6 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the server (migrates the database first)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers", type=int, default=1, help="worker processes (more than 1 needs PostgreSQL)"
+    )
     sub.add_parser("demo", help="create demo departments, users and cases; print the logins")
     sub.add_parser("migrate", help="apply pending database migrations")
     sub.add_parser("verify", help="verify every case chain; non-zero exit on any finding")

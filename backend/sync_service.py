@@ -6,6 +6,7 @@ one command entry point (:func:`backend.cases.commands.execute`) and the access 
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from backend.db.models_sync import Device, DeviceKey, QuarantineChain, SyncOpRes
 from backend.errors import DomainError
 from backend.settings import Settings
 from backend.trail.chain import GENESIS, canonical, entry_hash
-from backend.trail.service import EntryMeta, allocate_seq
+from backend.trail.service import EntryMeta, allocate_seq, new_entry
 from sync.hlc import HLC, clock_drift_flags
 from sync.op import Op, OpInvalid, parse_op
 from sync.push import OpResult, PushOutcome, Status, SyncRefused, check_batch, push_batch
@@ -270,7 +271,7 @@ class DbSyncStore:
         }
         body_bytes = canonical(body)
         digest = entry_hash(chain.trail_head or GENESIS, body_bytes)
-        entry = TrailEntry(
+        entry = new_entry(
             seq=await allocate_seq(self.session),
             case_id=chain_id,
             case_seq=case_seq,
@@ -345,7 +346,8 @@ async def push(
     ops = _parse_batch(raw_ops)
     keys = await _device_keys(db, user=user, device_id=device_id)
     try:
-        _check_with_any_key(device_id, ops, keys)
+        # ECDSA verification releases the GIL: off the event loop, other pushes proceed meanwhile.
+        await asyncio.to_thread(_check_with_any_key, device_id, ops, keys)
     except SyncRefused as exc:
         raise await _refuse(
             db,

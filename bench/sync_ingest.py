@@ -191,7 +191,7 @@ async def raw_insert(url: str) -> tuple[float, int]:
         await db.dispose()
 
 
-async def bench(backend: str, n_ops: int, n_devices: int) -> dict[str, float]:
+async def bench(backend: str, n_ops: int, n_devices: int, workers: int = 1) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         pg_name = f"liuhen_bench_{uuid.uuid4().hex[:10]}"
         if backend == "sqlite":
@@ -210,7 +210,7 @@ async def bench(backend: str, n_ops: int, n_devices: int) -> dict[str, float]:
             }
             liuhen = ROOT / ".venv" / "bin" / "liuhen"
             server = subprocess.Popen(  # noqa: ASYNC220 - started once, outside the timed part
-                [str(liuhen), "serve", "--port", str(port)],
+                [str(liuhen), "serve", "--port", str(port), "--workers", str(workers)],
                 env=env,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -227,7 +227,7 @@ async def bench(backend: str, n_ops: int, n_devices: int) -> dict[str, float]:
                 await pg_admin(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
     push_rate, raw_rate = pushed / push_s, raw_n / raw_s
     print(
-        f"{backend:9s} push {pushed} ops in {push_s:.2f}s = {push_rate:,.0f} ops/s | raw batched INSERT "
+        f"{backend:9s} {workers} worker(s) push {pushed} ops in {push_s:.2f}s = {push_rate:,.0f} ops/s | raw batched INSERT "
         f"{raw_n} rows in {raw_s:.2f}s = {raw_rate:,.0f} rows/s | ratio {push_rate / raw_rate:.0%}"
     )
     return {"push": push_rate, "raw": raw_rate}
@@ -238,9 +238,12 @@ def main() -> None:
     parser.add_argument("--ops", type=int, default=6000)
     parser.add_argument("--devices", type=int, default=4)
     parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--pg-workers", type=int, default=2, help="also run PostgreSQL with this many workers")
     args = parser.parse_args()
     for backend in args.backends.split(","):
         asyncio.run(bench(backend, args.ops, args.devices))
+        if backend == "postgres" and args.pg_workers > 1:
+            asyncio.run(bench(backend, args.ops, args.devices, workers=args.pg_workers))
 
 
 if __name__ == "__main__":

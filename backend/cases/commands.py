@@ -57,9 +57,16 @@ def server_hlc(clock: Clock) -> str:
 
 
 async def load_case(session: AsyncSession, case_id: str) -> Case | None:
-    """The case row. Inside ``Database.write()`` the session is new and holds the lock, so an
-    identity-map hit is current (and holds the in-memory chain head of unflushed appends)."""
-    return await session.get(Case, case_id)
+    """The case row. Inside ``Database.write()`` the session is new and holds the lock, so the first load
+    is current, and later ones in the same transaction reuse it (it carries the in-memory chain head of
+    unflushed appends). Kept in ``session.info``: ``Session.get`` costs a mapper inspection per call."""
+    cache: dict[str, Case] = session.info.setdefault("liuhen_cases", {})
+    case = cache.get(case_id)
+    if case is None:
+        case = await session.get(Case, case_id)
+        if case is not None:
+            cache[case_id] = case
+    return case
 
 
 async def execute(
@@ -202,6 +209,7 @@ async def open_case(
     )
     set_field(case, "party", case.party)
     session.add(case)
+    session.info.setdefault("liuhen_cases", {})[case.id] = case
     entry_payload = {"procedure_type": data.procedure_type, "stage": case.stage, **fields}
     entry = await append_entry(
         session, case=case, kind="case_open", payload=entry_payload, actors=[user.id], meta=meta, clock=clock
