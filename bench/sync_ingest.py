@@ -227,8 +227,9 @@ async def bench(backend: str, n_ops: int, n_devices: int, workers: int = 1) -> d
                 await pg_admin(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
     push_rate, raw_rate = pushed / push_s, raw_n / raw_s
     print(
-        f"{backend:9s} {workers} worker(s) push {pushed} ops in {push_s:.2f}s = {push_rate:,.0f} ops/s | raw batched INSERT "
-        f"{raw_n} rows in {raw_s:.2f}s = {raw_rate:,.0f} rows/s | ratio {push_rate / raw_rate:.0%}"
+        f"{backend:9s} {workers} worker(s) push {pushed} ops in {push_s:.2f}s = {push_rate:,.0f} ops/s | "
+        f"raw batched INSERT {raw_n} rows in {raw_s:.2f}s = {raw_rate:,.0f} rows/s | "
+        f"ratio {push_rate / raw_rate:.0%}"
     )
     return {"push": push_rate, "raw": raw_rate}
 
@@ -238,7 +239,7 @@ def main() -> None:
     parser.add_argument("--ops", type=int, default=6000)
     parser.add_argument("--devices", type=int, default=4)
     parser.add_argument("--backends", default="sqlite,postgres")
-    parser.add_argument("--pg-workers", type=int, default=2, help="also run PostgreSQL with this many workers")
+    parser.add_argument("--pg-workers", type=int, default=2, help="also run PostgreSQL with N workers")
     args = parser.parse_args()
     for backend in args.backends.split(","):
         asyncio.run(bench(backend, args.ops, args.devices))
