@@ -155,9 +155,9 @@ async def region_subtree(session: AsyncSession, region_id: str) -> set[str]:
     return out
 
 
-async def auth_user_for(session: AsyncSession, user: User) -> AuthUser:
+async def auth_user_for(session: AsyncSession, user: User, department: Department | None = None) -> AuthUser:
     """Build the request user, with the departments it may read."""
-    department = await session.get(Department, user.department_id)
+    department = department or await session.get(Department, user.department_id)
     assert department is not None
     visible = {department.id}
     if user.role == SUPERVISOR:
@@ -183,14 +183,21 @@ async def auth_user_for(session: AsyncSession, user: User) -> AuthUser:
 async def resolve_token(
     session: AsyncSession, *, token: str, kind: str, clock: Clock
 ) -> tuple[AuthUser, AuthSession] | None:
-    """The user behind a live session or bearer token."""
-    auth = await session.get(AuthSession, token_digest(token))
-    if auth is None or auth.kind != kind or auth.expires_at <= isoformat(clock.now()):
+    """The user behind a live session or bearer token (one query: this runs on every request)."""
+    row = (
+        await session.execute(
+            select(AuthSession, User, Department)
+            .join(User, col(User.id) == col(AuthSession.user_id))
+            .join(Department, col(Department.id) == col(User.department_id))
+            .where(col(AuthSession.token_hash) == token_digest(token))
+        )
+    ).first()
+    if row is None:
         return None
-    user = await session.get(User, auth.user_id)
-    if user is None or not user.active:
+    auth, user, department = row._tuple()
+    if auth.kind != kind or auth.expires_at <= isoformat(clock.now()) or not user.active:
         return None
-    return await auth_user_for(session, user), auth
+    return await auth_user_for(session, user, department), auth
 
 
 def csrf_ok(auth: AuthSession, presented: str | None) -> bool:

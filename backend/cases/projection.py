@@ -26,7 +26,9 @@ def deadlines(case: Case) -> list[dict[str, Any]]:
     return out
 
 
-def case_view(case: Case, stages: list[dict[str, Any]]) -> dict[str, Any]:
+def case_view(case: Case, stages: list[dict[str, Any]], *, with_stages: bool = True) -> dict[str, Any]:
+    """The contract ``Case``; list pages leave out ``stages`` (the same for every case of a type and
+    department, and served once by ``GET /api/procedures``)."""
     stage_name = next((s["name"] for s in stages if s["code"] == case.stage), case.stage)
     return {
         "id": case.id,
@@ -40,7 +42,7 @@ def case_view(case: Case, stages: list[dict[str, Any]]) -> dict[str, Any]:
         "officer_ids": case.officer_ids,
         "stage": case.stage,
         "stage_name": stage_name,
-        "stages": stages,
+        "stages": stages if with_stages else None,
         "records": {form: len(seqs) for form, seqs in case.records.items()},
         "is_major": case.is_major,
         "has_unresolved_conflict": case.has_unresolved_conflict,

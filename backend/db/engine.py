@@ -35,7 +35,10 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_size", 20)
     kwargs.setdefault("max_overflow", 20)
-    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    # No pre-ping: it costs a round trip per checkout (twice per request). A connection broken by a database
+    # restart fails one request and is invalidated; recycling bounds how long idle connections live.
+    kwargs.setdefault("pool_recycle", 1800)
+    return create_async_engine(url, **kwargs)
 
 
 class Database:

@@ -13,6 +13,10 @@ from backend.ids import uuid7
 from backend.procedures.rules import check_department_template, effective_stages
 from backend.procedures.templates import PROCEDURE_TYPES, system_templates
 
+# Shared templates are written once per system and never changed in place (a department adds stages in its
+# own table), so each process keeps the ones it has read.
+_SHARED_STAGES: dict[str, list[dict[str, Any]]] = {}
+
 
 async def ensure_system_templates(session: AsyncSession, system: str) -> None:
     """Insert the shared templates of ``system`` if they are not there yet."""
@@ -28,18 +32,22 @@ async def stages_for(
     """The stages this department runs for ``procedure_type``: the shared template plus its additions."""
     if procedure_type not in PROCEDURE_TYPES:
         raise DomainError("unknown_procedure_type", f"未知的程序类型 {procedure_type}")
-    template = await session.get(ProcedureTemplate, f"{department.system}:{procedure_type}")
-    if template is None:
-        await ensure_system_templates(session, department.system)
-        template = await session.get(ProcedureTemplate, f"{department.system}:{procedure_type}")
-        assert template is not None
+    key = f"{department.system}:{procedure_type}"
+    shared = _SHARED_STAGES.get(key)
+    if shared is None:
+        template = await session.get(ProcedureTemplate, key)
+        if template is None:
+            await ensure_system_templates(session, department.system)
+            template = await session.get(ProcedureTemplate, key)
+            assert template is not None
+        shared = _SHARED_STAGES[key] = template.stages
     additions = await session.scalars(
         select(DepartmentStage).where(
             DepartmentStage.department_id == department.id,  # type: ignore[arg-type]
             DepartmentStage.procedure_type == procedure_type,  # type: ignore[arg-type]
         )
     )
-    return effective_stages(template.stages, [a.model_dump() for a in additions])
+    return effective_stages(shared, [a.model_dump() for a in additions])
 
 
 async def add_department_stage(
