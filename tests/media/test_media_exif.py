@@ -179,3 +179,40 @@ def test_landscape_6_thumbnail_is_rotated_and_stripped(photos: Path) -> None:
     assert isinstance(corner, tuple)
     assert sum(abs(a - b) for a, b in zip(got, corner, strict=True)) < 60
     assert src.read_bytes() == before
+
+
+def test_heic_original_is_read_through_pillow_heif(tmp_path: Path) -> None:
+    """No HEIC fixture ships with shared/, so libheif (inside pillow-heif) encodes a real one here."""
+    import piexif
+    import pillow_heif
+    from PIL import Image
+
+    from media.derivatives import can_thumbnail, make_thumbnail
+
+    pillow_heif.register_heif_opener()
+    exif = piexif.dump(
+        {
+            "0th": {piexif.ImageIFD.Make: b"HUAWEI", piexif.ImageIFD.Orientation: 6},
+            "Exif": {piexif.ExifIFD.DateTimeOriginal: b"2026:11:20 09:30:00"},
+            "GPS": {
+                piexif.GPSIFD.GPSLatitudeRef: b"N",
+                piexif.GPSIFD.GPSLatitude: ((30, 1), (45, 1), (36, 1)),
+                piexif.GPSIFD.GPSLongitudeRef: b"E",
+                piexif.GPSIFD.GPSLongitude: ((120, 1), (45, 1), (0, 1)),
+            },
+        }
+    )
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(buf, format="HEIF", exif=exif)
+    path = tmp_path / "photo.heic"
+    path.write_bytes(buf.getvalue())
+    assert path.read_bytes()[4:12] == b"ftypheic"
+    info = read_exif(path, "image/heic")
+    assert info.flags == []
+    assert info.datetime_original == "2026-11-20T09:30:00"
+    assert info.lat == pytest.approx(30.76) and info.lon == pytest.approx(120.75)
+    assert (info.make, info.orientation) == ("HUAWEI", 6)
+    assert can_thumbnail("image/heic")
+    thumb = Image.open(io.BytesIO(make_thumbnail(path)))
+    assert thumb.format == "JPEG" and thumb.width < thumb.height  # orientation 6 applied: portrait
+    assert "exif" not in thumb.info
