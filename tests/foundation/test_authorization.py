@@ -98,7 +98,7 @@ MATRIX: list[tuple[str, str, Any, dict[str, tuple[int, int]]]] = [
     ("POST", "/api/auth/logout", None, dict.fromkeys(ROLES[:-1], (204, 204)) | {"anonymous": (401, 401)}),
     ("GET", "/api/health", None, dict.fromkeys(ROLES, (200, 200))),
 ]
-# Endpoints of the sync and media capabilities: test_authorization_capabilities.py (and tests/sync, tests/media).
+# Sync and media endpoints: test_authorization_capabilities.py (and tests/sync, tests/media).
 COVERED_ELSEWHERE = ("/api/sync", "/api/devices", "/api/uploads", "/api/media")
 PUBLIC = {"/api/auth/login", "/api/auth/token"}
 

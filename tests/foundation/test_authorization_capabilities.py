@@ -12,8 +12,8 @@ from tests.conftest import FIXTURES, bearer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "media"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sync"))
-from mediahelp import TUS, create, patch, upload  # noqa: E402
-from synchelp import Device  # noqa: E402
+from mediahelp import TUS, create, patch, upload
+from synchelp import Device
 
 OWN = demo_id("case:1")  # 嘉兴市市场监督管理局
 ROLES = ["officer1", "reviewer1", "leader1", "supervisor1", "admin", "anonymous"]
