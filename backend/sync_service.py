@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -27,8 +27,7 @@ from backend.db.models import Case, TrailEntry
 from backend.db.models_sync import Device, DeviceKey, QuarantineChain, SyncOpResult
 from backend.errors import DomainError
 from backend.settings import Settings
-from backend.trail.chain import GENESIS, canonical, entry_hash
-from backend.trail.service import EntryMeta, allocate_seq, new_entry
+from backend.trail.service import EntryMeta, append_to_chain
 from sync.hlc import HLC, clock_drift_flags
 from sync.op import Op, OpInvalid, parse_op
 from sync.push import OpResult, PushOutcome, Status, SyncRefused, check_batch, push_batch
@@ -253,40 +252,17 @@ class DbSyncStore:
                 department_id=self.user.department_id,
                 created_at=now,
             )
-        case_seq = chain.trail_length + 1
-        body = {
-            "case_id": chain_id,
-            "case_seq": case_seq,
-            "kind": "rejected",
-            "payload": payload,
-            "media": list(op.media),
-            "actors": [self.user.id],
-            "device_id": meta.device_id,
-            "op_id": meta.op_id,
-            "device_time": meta.device_time,
-            "hlc": meta.hlc,
-            "server_time": now,
-            "location": meta.location,
-            "flags": sorted({*meta.flags, "quarantine"}),
-        }
-        body_bytes = canonical(body)
-        digest = entry_hash(chain.trail_head or GENESIS, body_bytes)
-        entry = new_entry(
-            seq=await allocate_seq(self.session),
-            case_id=chain_id,
-            case_seq=case_seq,
+        return await append_to_chain(
+            self.session,
+            chain_id=chain_id,
+            head=chain,
             kind="rejected",
-            body=body_bytes.decode(),
-            prev_hash=chain.trail_head,
-            hash=digest,
-            op_id=op.op_id,
-            device_id=op.device_id,
-            server_time=now,
+            payload=payload,
+            actors=[self.user.id],
+            media=op.media,
+            meta=replace(meta, flags=[*meta.flags, "quarantine"]),
+            clock=self.clock,
         )
-        chain.trail_length, chain.trail_head = case_seq, digest
-        self.session.add(chain)
-        self.session.add(entry)
-        return entry
 
     async def record(self, device_id: str, results: Sequence[OpResult], last_acked_seq: int) -> None:
         now = isoformat(self.clock.now())
@@ -345,25 +321,15 @@ async def push(
     """Verify a device's batch, then answer every op exactly once in one serialised transaction."""
     ops = _parse_batch(raw_ops)
     keys = await _device_keys(db, user=user, device_id=device_id)
+    device_now_ms = _ms(device_now) if device_now else None
     try:
         # ECDSA verification releases the GIL: off the event loop, other pushes proceed meanwhile.
         await asyncio.to_thread(_check_with_any_key, device_id, ops, keys)
-    except SyncRefused as exc:
-        raise await _refuse(
-            db,
-            user=user,
-            code=exc.code,
-            detail=exc.detail,
-            status=exc.status,
-            device_id=device_id,
-            **exc.extra,
-        ) from exc
-    device_now_ms = _ms(device_now) if device_now else None
-    try:
         async with db.write() as session:
             store = DbSyncStore(session, user, clock, settings, device_now_ms)
             return await push_batch(store, device_id, ops)
     except SyncRefused as exc:
+        # The write transaction (if any) has rolled back; the refusal is audited on its own.
         raise await _refuse(
             db,
             user=user,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -62,10 +62,18 @@ async def allocate_seq(session: AsyncSession) -> int:
     return seq
 
 
-async def append_entry(
+class ChainHead(Protocol):
+    """What holds a chain's head: a case, or a device's quarantine chain."""
+
+    trail_length: int
+    trail_head: str
+
+
+async def append_to_chain(
     session: AsyncSession,
     *,
-    case: Case,
+    chain_id: str,
+    head: ChainHead,
     kind: str,
     payload: dict[str, Any],
     actors: Sequence[str],
@@ -73,16 +81,16 @@ async def append_entry(
     meta: EntryMeta | None = None,
     clock: Clock | None = None,
 ) -> TrailEntry:
-    """Append one entry to ``case``'s chain and advance the case's head (caller holds the write lock).
+    """Append one entry to the chain ``chain_id`` and advance ``head`` (caller holds the write lock).
 
-    The entry is added to the session, not flushed: the transaction's commit (or the next query's
-    autoflush) writes the batch at once.
+    The one place an entry body is composed and hashed. The entry is added to the session, not flushed:
+    the transaction's commit (or the next query's autoflush) writes the batch at once.
     """
     meta = meta or EntryMeta()
     server_time = isoformat((clock or SystemClock()).now())
-    case_seq = case.trail_length + 1
+    case_seq = head.trail_length + 1
     body = {
-        "case_id": case.id,
+        "case_id": chain_id,
         "case_seq": case_seq,
         "kind": kind,
         "payload": payload,
@@ -97,24 +105,50 @@ async def append_entry(
         "flags": sorted(set(meta.flags)),
     }
     body_bytes = canonical(body)
-    digest = entry_hash(case.trail_head, body_bytes)
+    digest = entry_hash(head.trail_head, body_bytes)
     entry = new_entry(
         seq=await allocate_seq(session),
-        case_id=case.id,
+        case_id=chain_id,
         case_seq=case_seq,
         kind=kind,
         body=body_bytes.decode(),
-        prev_hash=case.trail_head,
+        prev_hash=head.trail_head,
         hash=digest,
         op_id=meta.op_id,
         device_id=meta.device_id,
         server_time=server_time,
     )
     session.add(entry)
-    case.trail_length = case_seq
-    case.trail_head = digest
-    case.updated_at = server_time
-    session.add(case)
+    head.trail_length = case_seq
+    head.trail_head = digest
+    session.add(head)
+    return entry
+
+
+async def append_entry(
+    session: AsyncSession,
+    *,
+    case: Case,
+    kind: str,
+    payload: dict[str, Any],
+    actors: Sequence[str],
+    media: Sequence[str] = (),
+    meta: EntryMeta | None = None,
+    clock: Clock | None = None,
+) -> TrailEntry:
+    """Append one entry to ``case``'s chain (see :func:`append_to_chain`)."""
+    entry = await append_to_chain(
+        session,
+        chain_id=case.id,
+        head=case,
+        kind=kind,
+        payload=payload,
+        actors=actors,
+        media=media,
+        meta=meta,
+        clock=clock,
+    )
+    case.updated_at = entry.server_time
     return entry
 
 
