@@ -26,9 +26,19 @@ def scope_filter(user: AuthUser) -> list[Any]:
 
 
 async def list_cases(
-    session: AsyncSession, *, user: AuthUser, q: str | None, stage: str | None, limit: int, offset: int
-) -> tuple[list[dict[str, Any]], int]:
-    """One page of the cases ``user`` may see, most recently changed first, and the total."""
+    session: AsyncSession,
+    *,
+    user: AuthUser,
+    q: str | None,
+    stage: str | None,
+    limit: int,
+    offset: int,
+    with_total: bool = False,
+) -> tuple[list[dict[str, Any]], int | None, int | None]:
+    """One page of the cases ``user`` may see, most recently changed first: (items, next offset, total).
+
+    The total is counted only on request: over 100k cases a count costs the database more than the page.
+    """
     conditions = scope_filter(user)
     if user.role == OFFICER and user.restrict_to_assigned:
         # officer_ids is a JSON list of UUID strings; its text holds the quoted id exactly when assigned.
@@ -40,25 +50,31 @@ async def list_cases(
         )
     if stage:
         conditions.append(col(Case.stage) == stage)
-    total = int(await session.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0)
+    total = (
+        int(await session.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0)
+        if with_total
+        else None
+    )
     page = await session.scalars(
         select(Case)
         .options(defer(Case.field_versions))  # type: ignore[arg-type]  # merge bookkeeping, not shown in lists
         .where(*conditions)
         .order_by(col(Case.updated_at).desc(), col(Case.id))
-        .limit(limit)
+        .limit(limit + 1)
         .offset(offset)
     )
+    rows = list(page)
+    next_offset = offset + limit if len(rows) > limit else None
     stages: dict[tuple[str, str], list[dict[str, Any]]] = {}
     out = []
-    for case in page:
+    for case in rows[:limit]:
         key = (case.department_id, case.procedure_type)
         if key not in stages:
             dept = await session.get(Department, case.department_id)
             assert dept is not None
             stages[key] = await stages_for(session, dept, case.procedure_type)
         out.append(case_view(case, stages[key], with_stages=False))
-    return out, total
+    return out, next_offset, total
 
 
 async def get_case(session: AsyncSession, *, user: AuthUser, case_id: str) -> dict[str, Any]:

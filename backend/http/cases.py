@@ -29,13 +29,20 @@ async def list_cases(
     stage: Annotated[str | None, Parameter(max_length=64)] = None,
     limit: Limit = 50,
     offset: Annotated[int, Parameter(ge=0)] = 0,
+    with_total: bool = False,
 ) -> dict[str, Any]:
-    """Cases the caller may see, most recently changed first."""
+    """Cases the caller may see, most recently changed first; ``next_offset`` is null on the last page."""
     async with db_of(request).session() as session:
-        items, total = await service.list_cases(
-            session, user=user_of(request), q=q, stage=stage, limit=limit, offset=offset
+        items, next_offset, total = await service.list_cases(
+            session,
+            user=user_of(request),
+            q=q,
+            stage=stage,
+            limit=limit,
+            offset=offset,
+            with_total=with_total,
         )
-    return {"items": items, "total": total}
+    return {"items": items, "next_offset": next_offset, "total": total}
 
 
 @post("/api/cases", operation_id="createCase", tags=["cases"])

@@ -174,3 +174,18 @@ async def test_no_endpoint_edits_or_deletes_a_trail_entry(client: Any, app: Lite
     for method in ("PUT", "PATCH", "DELETE"):
         response = await client.request(method, f"/api/cases/{OWN}/entries", headers=headers)
         assert response.status_code == 405
+
+
+async def test_case_list_pages_with_next_offset_and_counts_on_request(client: Any) -> None:
+    officer = await bearer(client, "officer1")
+    everything = (await client.get("/api/cases?limit=500&with_total=true", headers=officer)).json()
+    assert everything["total"] == len(everything["items"]) and everything["next_offset"] is None
+    seen, offset = [], 0
+    while offset is not None:
+        page = (await client.get(f"/api/cases?limit=3&offset={offset}", headers=officer)).json()
+        assert page["total"] is None and len(page["items"]) <= 3
+        seen += [c["id"] for c in page["items"]]
+        offset = page["next_offset"]
+    assert seen == [c["id"] for c in everything["items"]]
+    found = (await client.get("/api/cases?q=超市&with_total=true", headers=officer)).json()
+    assert found["total"] == 1 and "超市" in found["items"][0]["party"]["name"]
