@@ -37,5 +37,6 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
         if connection.scope.get("method", "GET") not in SAFE_METHODS and not csrf_ok(
             auth, connection.headers.get(CSRF_HEADER)
         ):
+            connection.scope["user"] = user  # so the audited denial names who it was
             raise PermissionDeniedException("缺少或错误的 CSRF 令牌（X-CSRF-Token）")
         return AuthenticationResult(user=user, auth=auth)

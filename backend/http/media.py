@@ -16,7 +16,7 @@ from litestar.response import Stream
 from backend import media_service as svc
 from backend.errors import DomainError
 from backend.http.deps import clock_of, db_of, settings_of, user_of
-from backend.http.problems import problem
+from backend.http.problems import audit_if_denied, problem
 from media.store import derivative_key, original_key
 from media.tus import (
     CHECKSUM_ALGORITHMS,
@@ -55,10 +55,11 @@ def _tus_error(_: Req, exc: Exception) -> Response[dict[str, Any]]:
     return response
 
 
-def _domain_error(_: Req, exc: Exception) -> Response[dict[str, Any]]:
+def _domain_error(request: Req, exc: Exception) -> Response[dict[str, Any]]:
     assert isinstance(exc, DomainError)
     response = problem(exc.status, exc.code, exc.detail, **exc.extra)
     response.headers.update(_tus())
+    audit_if_denied(request, response, exc.code, exc.detail)
     return response
 
 

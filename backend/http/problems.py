@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from litestar import MediaType, Request, Response
+from litestar.background_tasks import BackgroundTask
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
@@ -44,12 +45,42 @@ def problem(status: int, code: str, detail: str, **extra: Any) -> Response[dict[
     return Response(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
-def domain_error_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+async def _audit_denial(db: Any, user: Any, method: str, path: str, code: str, detail: str) -> None:
+    from backend.audit import record_audit
+
+    async with db.session() as session:
+        await record_audit(
+            session,
+            kind="permission_denied",
+            user_id=getattr(user, "id", None),
+            username=getattr(user, "username", None),
+            detail={"method": method, "path": path, "code": code, "detail": detail},
+        )
+        await session.commit()
+
+
+def audit_if_denied(request: Request[Any, Any, Any], response: Response[Any], code: str, detail: str) -> None:
+    """Permission denials go to the structured audit (DESIGN §7), after the response is sent."""
+    if response.status_code == 403:
+        response.background = BackgroundTask(
+            _audit_denial,
+            request.app.state.db,
+            request.scope.get("user"),
+            request.method,
+            request.url.path,
+            code,
+            detail,
+        )
+
+
+def domain_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     assert isinstance(exc, DomainError)
-    return problem(exc.status, exc.code, exc.detail, **exc.extra)
+    response = problem(exc.status, exc.code, exc.detail, **exc.extra)
+    audit_if_denied(request, response, exc.code, exc.detail)
+    return response
 
 
-def http_error_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+def http_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     assert isinstance(exc, HTTPException)
     extra: dict[str, Any] = {}
     code = {
@@ -81,6 +112,7 @@ def http_error_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[di
     response = problem(exc.status_code, code, detail, **extra)
     for key, value in (exc.headers or {}).items():
         response.headers[key] = value
+    audit_if_denied(request, response, code, str(detail))
     return response
 
 

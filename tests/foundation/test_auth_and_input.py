@@ -258,3 +258,24 @@ async def test_concurrent_conflicting_field_edits_are_kept_and_resolved(client: 
     assert resolved.status_code == 201
     final = (await client.get(f"/api/cases/{OWN}", headers=officer)).json()
     assert final["cause"] == "甲说的案由" and final["has_unresolved_conflict"] is False
+
+
+async def test_permission_denials_are_audited(client: Any, db: Any) -> None:
+    from sqlalchemy import select
+
+    from backend.db.models import AuditEvent
+
+    supervisor = await bearer(client, "supervisor1")
+    denied = await client.post(
+        f"/api/cases/{OWN}/entries", json={"kind": "note", "payload": {"text": "x"}}, headers=supervisor
+    )
+    assert denied.status_code == 403
+    login = await client.post("/api/auth/login", json={"username": "officer1", "password": DEMO_PASSWORD})
+    assert login.status_code == 201
+    no_csrf = await client.post(f"/api/cases/{OWN}/entries", json={"kind": "note", "payload": {"text": "x"}})
+    assert no_csrf.status_code == 403
+    async with db.session() as session:
+        events = list(await session.scalars(select(AuditEvent).where(AuditEvent.kind == "permission_denied")))
+    details = {(e.username, e.detail["code"], e.detail["path"]) for e in events}
+    assert ("supervisor1", "read_only_role", f"/api/cases/{OWN}/entries") in details
+    assert ("officer1", "forbidden", f"/api/cases/{OWN}/entries") in details  # the missing CSRF token
