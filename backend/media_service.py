@@ -24,7 +24,7 @@ from sqlmodel import col
 from backend.access import AuthUser, can_view_case, check_case_visible, check_may_append
 from backend.clock import Clock, isoformat, parse_time
 from backend.db.engine import Database
-from backend.db.models import Case, TrailEntry
+from backend.db.models import Case, MediaRef, TrailEntry
 from backend.db.models_media import MediaBlob, MediaIngest, MediaUpload
 from backend.errors import NotFound
 from backend.settings import Settings
@@ -425,9 +425,9 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
 async def _visible_referencing_cases(
     session: AsyncSession, user: AuthUser, sha256: str, case_id: str | None
 ) -> list[Case]:
-    query = select(col(TrailEntry.case_id)).where(TrailEntry.body.contains(sha256)).distinct()  # type: ignore[attr-defined]
+    query = select(col(MediaRef.case_id)).where(col(MediaRef.sha256) == sha256)
     if case_id is not None:
-        query = query.where(TrailEntry.case_id == case_id)  # type: ignore[arg-type]
+        query = query.where(col(MediaRef.case_id) == case_id)
     ids = list(await session.scalars(query))
     cases = []
     for cid in ids:

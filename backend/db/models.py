@@ -156,6 +156,17 @@ class TrailEntry(SQLModel, table=True):
     server_time: str
 
 
+class MediaRef(SQLModel, table=True):
+    """Which chains reference which media hash (filled by every append), so finding the cases of a blob
+    is an index lookup, not a scan of every trail body."""
+
+    __tablename__ = "media_ref"
+
+    sha256: str = Field(primary_key=True, max_length=64)
+    case_id: str = Field(primary_key=True, max_length=36, index=True)
+    first_seq: int
+
+
 # Capabilities keep their tables in their own modules; import them so metadata is complete.
 from backend.db import models_media as _models_media  # noqa: E402,F401
 from backend.db import models_sync as _models_sync  # noqa: E402,F401

@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_attribute
 
 from backend.clock import Clock, SystemClock, isoformat
-from backend.db.models import Case, TrailEntry
+from backend.db.models import Case, MediaRef, TrailEntry
 from backend.trail.chain import canonical, entry_hash
 
 
@@ -122,7 +124,17 @@ async def append_to_chain(
     head.trail_length = case_seq
     head.trail_head = digest
     session.add(head)
+    if media:
+        await _reference_media(session, chain_id, list(dict.fromkeys(media)), entry.seq)
     return entry
+
+
+async def _reference_media(session: AsyncSession, chain_id: str, media: list[str], seq: int | None) -> None:
+    """Index the chain under each hash it references (first reference kept)."""
+    dialect = session.get_bind().dialect.name
+    insert_ = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert_(MediaRef).on_conflict_do_nothing(index_elements=["sha256", "case_id"])
+    await session.execute(statement, [{"sha256": m, "case_id": chain_id, "first_seq": seq} for m in media])
 
 
 async def append_entry(

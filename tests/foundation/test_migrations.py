@@ -20,3 +20,26 @@ async def test_migrated_schema_matches_the_models(db: Database) -> None:
     async with db.engine.connect() as connection:
         differences = await connection.run_sync(diff)
     assert differences == []
+
+
+def test_media_ref_migration_backfills_existing_entries(tmp_path: Any) -> None:
+    import json
+    import sqlite3
+
+    from backend.db.migrate import upgrade
+
+    path = tmp_path / "old.sqlite3"
+    upgrade(f"sqlite+aiosqlite:///{path}", "0004_case_list_index")
+    digest = "ab" * 32
+    with sqlite3.connect(path) as conn:
+        for seq, case_id in ((1, "case-a"), (2, "case-a"), (3, "case-b")):
+            body = json.dumps({"case_id": case_id, "media": [digest]})
+            conn.execute(
+                "INSERT INTO trail_entry (seq, case_id, case_seq, kind, body, prev_hash, hash, server_time) "
+                "VALUES (?, ?, ?, 'photo', ?, '', '', '')",
+                (seq, case_id, seq, body),
+            )
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute("SELECT sha256, case_id, first_seq FROM media_ref ORDER BY case_id").fetchall()
+    assert rows == [(digest, "case-a", 1), (digest, "case-b", 3)]
