@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,42 +14,10 @@ import httpx
 import pytest
 
 from backend.demo import DEMO_PASSWORD, demo_id
-from tests.conftest import BACKENDS, PG_ASYNC_BASE, ROOT, pg_create, pg_drop
+from tests.conftest import BACKENDS, ROOT, pg_create, pg_drop
+from tests.servers import LiuhenServer
 
 pytestmark = pytest.mark.postgres
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_server(url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LIUHEN_")}
-    env |= {"LIUHEN_DATABASE_URL": url, "LIUHEN_DATA_DIR": str(data_dir), "LIUHEN_COOKIE_SECURE": "false"}
-    data_dir.mkdir(parents=True, exist_ok=True)
-    log = (data_dir / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "backend.cli", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-        if proc.poll() is not None:
-            break
-    proc.kill()
-    raise RuntimeError(
-        "server did not start:\n" + (data_dir / "server.log").read_text(errors="replace")[-3000:]
-    )
 
 
 @pytest.fixture
@@ -60,20 +26,20 @@ def two_servers(templates: dict[str, str], tmp_path: Path) -> Iterator[tuple[str
         pytest.skip("PostgreSQL backend not selected")
     name = f"liuhen_c_{os.getpid()}"
     url = pg_create(name, template=templates["postgres"])
-    ports = [free_port(), free_port()]
-    procs = [start_server(url, tmp_path / f"d{i}", p) for i, p in enumerate(ports)]
+    procs = [LiuhenServer(tmp_path / f"d{i}", database_url=url) for i in range(2)]
     try:
-        yield url, ports
+        for proc in procs:
+            proc.start()
+        yield url, [proc.port for proc in procs]
     finally:
         for proc in procs:
-            proc.terminate()
-            proc.wait(10)
+            proc.stop()
         pg_drop(name)
-    _ = PG_ASYNC_BASE
 
 
 async def test_concurrent_appends_from_two_processes_form_one_chain(
-    two_servers: tuple[str, list[int]]) -> None:
+    two_servers: tuple[str, list[int]],
+) -> None:
     url, ports = two_servers
     case_id = demo_id("case:1")
     async with httpx.AsyncClient(timeout=60) as client:

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import signal
-import socket
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -17,73 +14,14 @@ import httpx
 import pytest
 from tusclient import client as tus_client
 
-from backend.demo import DEMO_PASSWORD, demo_id
-
-ROOT = Path(__file__).resolve().parents[2]
-LIUHEN = ROOT / ".venv" / "bin" / "liuhen"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """One ``liuhen serve`` process over a data directory."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "LIUHEN_DATA_DIR": str(data_dir), "LIUHEN_COOKIE_SECURE": "false"}
-        self.env.pop("LIUHEN_DATABASE_URL", None)
-        self.env.pop("LIUHEN_MEDIA_URL", None)
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [str(LIUHEN), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(
-                    f"liuhen serve died: {self.proc.stderr.read().decode() if self.proc.stderr else ''}"
-                )
-            try:
-                if httpx.get(f"{self.url}/api/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError("liuhen serve did not come up")
-
-    def kill(self) -> None:
-        """SIGKILL: no graceful shutdown, like a power cut."""
-        if self.proc is not None and self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=30)
-
-    def token(self) -> str:
-        response = httpx.post(
-            f"{self.url}/api/auth/token", json={"username": "officer1", "password": DEMO_PASSWORD}
-        )
-        response.raise_for_status()
-        return str(response.json()["access_token"])
+from backend.demo import demo_id
+from tests.servers import LiuhenServer as Server
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    if not LIUHEN.exists():
-        pytest.fail("the liuhen command is not installed in .venv (pip install -e .)")
-    data = tmp_path / "data"
-    srv = Server(data)
-    subprocess.run([str(LIUHEN), "demo"], env=srv.env, check=True, capture_output=True, timeout=180)
+    srv = Server(tmp_path / "data")
+    assert srv.cli("demo").returncode == 0
     srv.start()
     yield srv
     srv.kill()

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
 import socket
-import subprocess
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -18,6 +16,7 @@ import pytest
 from synchelp import Device
 
 from backend.demo import DEMO_PASSWORD
+from tests.servers import LiuhenServer
 
 ROOT = Path(__file__).resolve().parents[2]
 LIUHEN = ROOT / ".venv" / "bin" / "liuhen"
@@ -39,42 +38,14 @@ def pg_only(pg_url: str) -> str:
 
 @pytest.fixture
 def servers(pg_only: str, tmp_path: Path) -> Iterator[list[str]]:
-    procs, bases = [], []
-    for i in range(2):
-        port = _port()
-        data = tmp_path / f"server{i}"
-        data.mkdir()
-        env = {
-            **os.environ,
-            "LIUHEN_DATA_DIR": str(data),
-            "LIUHEN_DATABASE_URL": pg_only,
-            "LIUHEN_COOKIE_SECURE": "false",
-        }
-        procs.append(
-            subprocess.Popen(
-                [str(LIUHEN), "serve", "--port", str(port)],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
-        bases.append(f"http://127.0.0.1:{port}")
+    procs = [LiuhenServer(tmp_path / f"server{i}", database_url=pg_only) for i in range(2)]
     try:
-        for base in bases:
-            for _ in range(900):  # slow starts when the machine is busy
-                try:
-                    if httpx.get(f"{base}/api/health", timeout=1).status_code < 500:
-                        break
-                except httpx.TransportError:
-                    pass
-                import time
-
-                time.sleep(0.1)
-        yield bases
+        for proc in procs:
+            proc.start()
+        yield [proc.url for proc in procs]
     finally:
-        for p in procs:
-            p.terminate()
-            p.wait(timeout=30)
+        for proc in procs:
+            proc.stop()
 
 
 async def test_concurrent_pushes_of_the_same_batches_to_two_servers_apply_each_op_once(
