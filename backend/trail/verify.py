@@ -23,6 +23,7 @@ async def verify_all(session: AsyncSession) -> tuple[int, int, list[Finding]]:
     case_ids = set(heads) | set(await session.scalars(select(col(TrailEntry.case_id)).distinct()))
     findings: list[Finding] = []
     entries_checked = 0
+    seqs: list[int] = []
     for case_id in sorted(case_ids):
         result = await session.execute(
             select(
@@ -42,6 +43,24 @@ async def verify_all(session: AsyncSession) -> tuple[int, int, list[Finding]]:
             for seq, cid, case_seq, kind, body, prev, digest in result.tuples()
         ]
         entries_checked += len(rows)
+        seqs.extend(row.seq for row in rows)
         length, head = heads.get(case_id, (None, None))
         findings.extend(verify_chain(case_id, rows, expected_length=length, expected_head=head))
+    findings.extend(global_gaps(seqs))
     return len(case_ids), entries_checked, findings
+
+
+def global_gaps(seqs: list[int]) -> list[Finding]:
+    """The global sequence is handed out gap-free under the write lock (``trail.service.allocate_seq``),
+    so a hole means rows were removed — also when a whole case and its record went with them."""
+    present = sorted(seqs)
+    findings = []
+    expected = 1
+    for seq in present:
+        if seq > expected:
+            span = f"{expected}" if seq - 1 == expected else f"{expected}–{seq - 1}"
+            findings.append(
+                Finding("(all cases)", None, None, "missing", f"global sequence numbers {span} are gone")
+            )
+        expected = seq + 1
+    return findings

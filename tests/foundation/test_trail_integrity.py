@@ -134,3 +134,14 @@ def test_hash_is_sha256_over_previous_hash_and_rfc8785_body() -> None:
     assert canonical == '{"a":null,"b":[1,"二"]}'.encode()
     assert entry_hash(GENESIS, canonical) == hashlib.sha256(bytes(32) + canonical).hexdigest()
     assert json.loads(canonical) == body
+
+
+async def test_a_whole_case_removed_with_its_record_is_found_by_verify(db: Database, run_cli: Any) -> None:
+    await _drop_triggers(db)
+    seqs = [seq for seq, _, _ in await _rows(db)]
+    await _exec(db, "DELETE FROM trail_entry WHERE case_id = :c", c=CASE)
+    await _exec(db, "DELETE FROM enforcement_case WHERE id = :c", c=CASE)
+    result = run_cli("verify")
+    assert result.returncode != 0
+    assert "(all cases)" in result.stdout and "missing" in result.stdout
+    assert str(min(seqs)) in result.stdout
