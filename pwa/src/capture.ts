@@ -52,13 +52,19 @@ export async function captureBlob(
 ): Promise<Op> {
   const buf = await blob.arrayBuffer();
   const sha = await sha256Hex(buf);
-  const type = blob.type || "application/octet-stream";
+  // A bare media type: MediaRecorder reports e.g. "audio/webm;codecs=opus", which the upload metadata refuses.
+  const type = mediaType(blob.type);
   const bytes = new Blob([buf], { type });
   const payload = { sha256: sha, filename, content_type: type, size: buf.byteLength, ...extra };
   return record(caseId, kind, payload, {
     media: [sha],
     blobs: [{ sha256: sha, blob: bytes, filename, content_type: type, size: buf.byteLength, case_id: caseId }],
   });
+}
+
+/** "audio/webm;codecs=opus" → "audio/webm"; empty → application/octet-stream. */
+export function mediaType(t: string): string {
+  return t.split(";")[0]!.trim().toLowerCase() || "application/octet-stream";
 }
 
 export async function localBlobUrl(sha: string): Promise<string | null> {

@@ -14,7 +14,7 @@ export function tusUpload(b: BlobRec): Promise<void> {
       retryDelays: [0, 1000, 3000],
       chunkSize: 4 * 1024 * 1024,
       headers,
-      metadata: { sha256: b.sha256, filename: b.filename, content_type: b.content_type, case_id: b.case_id },
+      metadata: { sha256: b.sha256, filename: b.filename, content_type: b.content_type.split(";")[0]!.trim().toLowerCase() || "application/octet-stream", case_id: b.case_id },
       fingerprint: async () => `liuhen-${b.sha256}`,
       removeFingerprintOnSuccess: true,
       storeFingerprintForResuming: true,
