@@ -42,7 +42,9 @@ def test_party_refuses_witness_signs_offline_and_the_trail_binds_it_to_the_text(
     page.click("#save-record")
     alert = page.locator("p.error[role=alert]")
     alert.wait_for()
-    page.wait_for_function("document.querySelector('p.error[role=alert]').textContent.includes('请见证人签名')")
+    page.wait_for_function(
+        "document.querySelector('p.error[role=alert]').textContent.includes('请见证人签名')"
+    )
     assert "/form/inspection_record" in page.url
     assert pending(page) == before
     page.locator("canvas[data-pad=witness]").scroll_into_view_if_needed()
