@@ -23,8 +23,9 @@ export function tusUpload(b: BlobRec): Promise<void> {
         if (status === 401) reject(new AuthExpired());
         else if (!navigator.onLine || status === 0) reject(new NetworkError());
         else if (status === 413) reject(new Error("文件太大，超过服务器允许的大小"));
-        else if (status === 460 || status === 400 || status === 422)
-          reject(new Error("文件校验未通过（哈希不一致），请重新拍摄或联系管理员"));
+        else if (status === 460) reject(new Error("文件校验未通过（哈希不一致），请重新拍摄或联系管理员"));
+        else if (status === 400 || status === 403 || status === 404 || status === 409 || status === 422)
+          reject(new Error(`媒体上传被拒绝：${problemDetail(err) ?? `服务器返回 ${status}`}；本机原件已保留`));
         else reject(new Error(`媒体上传失败（${status}），稍后自动重试`));
       },
       onSuccess() {
@@ -38,4 +39,15 @@ export function tusUpload(b: BlobRec): Promise<void> {
       })
       .catch(() => up.start());
   });
+}
+
+/** The server's plain-language reason (RFC 9457 ``detail``) from a failed tus request, if it sent one. */
+function problemDetail(err: Error): string | null {
+  try {
+    const body = (err as tus.DetailedError).originalResponse?.getBody?.();
+    const detail = body ? (JSON.parse(body) as { detail?: unknown }).detail : null;
+    return typeof detail === "string" && detail ? detail : null;
+  } catch {
+    return null;
+  }
 }
