@@ -13,6 +13,7 @@ from litestar.enums import HttpMethod
 from litestar.params import FromPath, FromQuery
 from litestar.response import Stream
 
+from backend import media_access as access_svc
 from backend import media_service as svc
 from backend.errors import DomainError
 from backend.http.deps import clock_of, db_of, settings_of, user_of
@@ -204,7 +205,7 @@ async def get_media(
     """The original bytes (Range supported); every read is a ``media_view`` entry on the trail."""
     rt = _runtime(request)
     try:
-        access = await svc.open_media(
+        access = await access_svc.open_media(
             db_of(request),
             user=user_of(request),
             sha256=sha256,
@@ -213,7 +214,7 @@ async def get_media(
             variant="original",
             clock=clock_of(request),
         )
-    except svc.RangeNotSatisfiable as exc:
+    except access_svc.RangeNotSatisfiable as exc:
         response = problem(416, "range_not_satisfiable", "请求的字节范围无效")
         response.headers.update({"Content-Range": f"bytes */{exc.size}", **_security_headers()})
         return response
@@ -242,7 +243,7 @@ async def get_media_thumb(
 ) -> Response[Any]:
     """A derived JPEG thumbnail (orientation applied, EXIF stripped); the view is logged too."""
     rt = _runtime(request)
-    access = await svc.open_media(
+    access = await access_svc.open_media(
         db_of(request),
         user=user_of(request),
         sha256=sha256,
