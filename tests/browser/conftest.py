@@ -51,7 +51,7 @@ def build_pwa() -> Path:
         return dist
     npm = shutil.which("npm")
     if npm is None:
-        pytest.skip("npm is not installed")
+        pytest.fail("npm is not installed: run bash scripts/test.sh, which sets everything up")
     if not (PWA / "node_modules").is_dir():
         subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=PWA, check=True, capture_output=True)
     subprocess.run([npm, "run", "build"], cwd=PWA, check=True, capture_output=True)
@@ -171,7 +171,7 @@ def browser() -> Iterator[Any]:
     # Module scope: Playwright's sync API keeps an event loop running in this thread while it is open,
     # which must be closed before the asyncio tests of other modules run in the same session.
     if not Path(CHROMIUM).exists():
-        pytest.skip("Debian Chromium is not installed")
+        pytest.fail("Debian Chromium is not installed: run bash scripts/test.sh, which installs it")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

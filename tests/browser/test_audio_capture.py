@@ -22,7 +22,7 @@ FAKE_MEDIA_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-medi
 @pytest.fixture(scope="module")
 def media_browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
-        pytest.skip("Debian Chromium is not installed")
+        pytest.fail("Debian Chromium is not installed: run bash scripts/test.sh, which installs it")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
