@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 # Key of the PostgreSQL advisory lock that serialises trail-writing transactions (ASCII "LIUHEN").
 TRAIL_LOCK_KEY = 0x4C495548454E
+# Marks a session opened by Database.write(): only those may append to a trail.
+WRITE_LOCKED = "liuhen_write_locked"
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -71,6 +73,7 @@ class Database:
             if self.is_sqlite:
                 await stack.enter_async_context(self._sqlite_writer)
             session = await stack.enter_async_context(self._sessions())
+            session.info[WRITE_LOCKED] = True
             if self.is_sqlite:
                 await session.execute(text("SELECT 1"))
             else:

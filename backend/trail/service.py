@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_attribute
 
 from backend.clock import Clock, SystemClock, isoformat
+from backend.db.engine import WRITE_LOCKED
 from backend.db.models import Case, MediaRef, TrailEntry
 from backend.trail.chain import canonical, entry_hash
 
@@ -56,6 +57,8 @@ async def allocate_seq(session: AsyncSession) -> int:
     counted up in memory is gap-free and equals commit order; it also lets a batch of entries go to the
     database in one multi-row INSERT instead of one round trip per entry.
     """
+    if not session.info.get(WRITE_LOCKED):
+        raise RuntimeError("trail appends must run inside Database.write() (the serialised write lock)")
     if NEXT_SEQ not in session.info:
         current = await session.scalar(select(func.max(TrailEntry.seq)))
         session.info[NEXT_SEQ] = int(current or 0) + 1

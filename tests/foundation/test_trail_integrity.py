@@ -145,3 +145,14 @@ async def test_a_whole_case_removed_with_its_record_is_found_by_verify(db: Datab
     assert result.returncode != 0
     assert "(all cases)" in result.stdout and "missing" in result.stdout
     assert str(min(seqs)) in result.stdout
+
+
+async def test_appends_outside_the_serialised_write_lock_are_refused(db: Database) -> None:
+    from backend.db.models import Case
+    from backend.trail.service import append_entry
+
+    async with db.session() as session:
+        case = await session.get(Case, CASE)
+        assert case is not None
+        with pytest.raises(RuntimeError, match=r"Database\.write"):
+            await append_entry(session, case=case, kind="note", payload={"text": "x"}, actors=[])
