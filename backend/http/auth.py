@@ -8,9 +8,11 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.params import JSONBody
 
+from backend.access import AuthUser
 from backend.auth import service
 from backend.auth.middleware import SESSION_COOKIE
 from backend.cases.schemas import LoginRequest
+from backend.db.models import AuthSession
 from backend.http.deps import clock_of, db_of, settings_of, user_of
 
 
@@ -33,21 +35,28 @@ def _client(request: Request[Any, Any, Any]) -> str | None:
     return request.client.host if request.client else None
 
 
-@post("/api/auth/login", operation_id="login", exclude_from_auth=True, tags=["auth"])
-async def login(request: Request[Any, Any, Any], data: JSONBody[LoginRequest]) -> Response[dict[str, Any]]:
-    """PWA login: sets the session cookie and returns the CSRF token for writes."""
-    settings = settings_of(request)
+async def _sign_in(
+    request: Request[Any, Any, Any], data: LoginRequest, kind: str
+) -> tuple[AuthUser, str, AuthSession]:
+    """Check the password (throttled, audited) and open a cookie session or a bearer token."""
     async with db_of(request).session() as session:
         user, secret, auth = await service.login(
             session,
             username=data.username,
             password=data.password,
-            kind="cookie",
+            kind=kind,
             client=_client(request),
-            settings=settings,
+            settings=settings_of(request),
             clock=clock_of(request),
         )
-        auth_user = await service.auth_user_for(session, user)
+        return await service.auth_user_for(session, user), secret, auth
+
+
+@post("/api/auth/login", operation_id="login", exclude_from_auth=True, tags=["auth"])
+async def login(request: Request[Any, Any, Any], data: JSONBody[LoginRequest]) -> Response[dict[str, Any]]:
+    """PWA login: sets the session cookie and returns the CSRF token for writes."""
+    settings = settings_of(request)
+    auth_user, secret, auth = await _sign_in(request, data, "cookie")
     request.scope["user"] = auth_user
     cookie = Cookie(
         key=SESSION_COOKIE,
@@ -65,16 +74,7 @@ async def login(request: Request[Any, Any, Any], data: JSONBody[LoginRequest]) -
 async def token(request: Request[Any, Any, Any], data: JSONBody[LoginRequest]) -> dict[str, Any]:
     """API clients: a bearer token (no CSRF needed)."""
     settings = settings_of(request)
-    async with db_of(request).session() as session:
-        _user, secret, _auth = await service.login(
-            session,
-            username=data.username,
-            password=data.password,
-            kind="bearer",
-            client=_client(request),
-            settings=settings,
-            clock=clock_of(request),
-        )
+    _user, secret, _auth = await _sign_in(request, data, "bearer")
     return {"access_token": secret, "token_type": "bearer", "expires_in": settings.session_ttl_seconds}
 
 

@@ -124,18 +124,7 @@ async def test_major_case_passes_hearing_legal_review_and_collective_discussion(
 
 
 async def test_major_case_cannot_be_decided_without_approved_review(client: Any, heads: Any) -> None:
-    pair = await officer_pair(client, heads["officer1"])
-    case = await open_case(client, heads["leader1"], is_major=True)
-    cid = case["id"]
-    for form, to in [
-        ("inspection_record", "case_source_registration"),
-        ("source_registration", "filing"),
-        ("filing_approval", "investigation"),
-        ("inquiry_record", "case_review"),
-        ("review_report", "statement_defence"),
-    ]:
-        await add_record(client, heads["leader1" if form in LEADER_FORMS else "officer1"], cid, form, pair)
-        await move(client, heads["officer1"], cid, to)
+    cid, pair = await _case_at_statement(client, heads, opener="leader1", is_major=True)
     for form in ("penalty_notice", "statement_record"):
         await add_record(client, heads["officer1"], cid, form, pair)
     assert (await move(client, heads["officer1"], cid, "decision")).json()["code"] == "stage_order"
@@ -154,9 +143,12 @@ async def test_major_case_cannot_be_decided_without_approved_review(client: Any,
     assert await trail(client, heads["officer1"], cid) == before
 
 
-async def _case_at_statement(client: Any, heads: Any) -> tuple[str, Any]:
+async def _case_at_statement(
+    client: Any, heads: Any, opener: str = "officer1", **extra: Any
+) -> tuple[str, Any]:
+    """A case walked, with every required record, to 听取陈述申辩."""
     pair = await officer_pair(client, heads["officer1"])
-    case = await open_case(client, heads["officer1"])
+    case = await open_case(client, heads[opener], **extra)
     cid = case["id"]
     for form, to in [
         ("inspection_record", "case_source_registration"),
