@@ -17,7 +17,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -27,6 +26,8 @@ from sqlalchemy import select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from scratch import scratch_database  # noqa: E402
 
 from backend.auth.service import auth_user_for  # noqa: E402
 from backend.cases.commands import execute  # noqa: E402
@@ -106,68 +107,50 @@ def summary(name: str, lat: list[float]) -> float:
 
 
 async def main(n_cases: int, clients: int, requests: int, backend: str) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        name = f"liuhen_api_{uuid.uuid4().hex[:8]}"
-        if backend == "sqlite":
-            url = f"sqlite+aiosqlite:///{tmp}/liuhen.sqlite3"
-        else:
-            import asyncpg
-
-            conn = await asyncpg.connect(PG_BASE.replace("+asyncpg", "") + "/test")
-            await conn.execute(f'CREATE DATABASE "{name}"')
-            await conn.close()
-            url = f"{PG_BASE}/{name}"
+    async with scratch_database(backend) as (url, tmp):
+        started = time.perf_counter()
+        ids = await build(url, n_cases)
+        print(f"{backend}: built {n_cases} cases in {time.perf_counter() - started:.0f}s")
+        port = free_port()
+        env = {**os.environ, "LIUHEN_DATA_DIR": tmp, "LIUHEN_DATABASE_URL": url}
+        server = subprocess.Popen(  # noqa: ASYNC220 - started once, outside the timed part
+            [str(ROOT / ".venv" / "bin" / "liuhen"), "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
         try:
-            started = time.perf_counter()
-            ids = await build(url, n_cases)
-            print(f"{backend}: built {n_cases} cases in {time.perf_counter() - started:.0f}s")
-            port = free_port()
-            env = {**os.environ, "LIUHEN_DATA_DIR": tmp, "LIUHEN_DATABASE_URL": url}
-            server = subprocess.Popen(  # noqa: ASYNC220 - started once, outside the timed part
-                [str(ROOT / ".venv" / "bin" / "liuhen"), "serve", "--port", str(port)],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            base = f"http://127.0.0.1:{port}"
-            try:
-                async with httpx.AsyncClient(base_url=base, timeout=60) as c:
-                    for _ in range(200):
-                        try:
-                            if (await c.get("/api/health")).status_code == 200:
-                                break
-                        except httpx.HTTPError:
-                            await asyncio.sleep(0.2)
-                    login = {"username": "officer1", "password": DEMO_PASSWORD}
-                    token = (await c.post("/api/auth/token", json=login)).json()["access_token"]
-                tokens = [token] * clients
-                rng = random.Random(7)
-                mixed = []
-                for _ in range(requests):
-                    roll = rng.random()
-                    if roll < 0.4:
-                        mixed.append(f"/api/cases?limit=20&offset={rng.randrange(50) * 20}")
-                    elif roll < 0.5:
-                        mixed.append(f"/api/cases?limit=20&q={SEARCH}{rng.randrange(n_cases)}")
-                    else:
-                        mixed.append(f"/api/cases/{rng.choice(ids)}")
-                await measure(base, ["/api/health"] * 200, tokens)  # warm up
-                health = await measure(base, ["/api/health"] * requests, tokens)
-                lat = await measure(base, mixed, tokens)
-                print(f"{backend}: {clients} concurrent clients, {n_cases} cases")
-                h95 = summary("health", health)
-                m95 = summary("cases mix", lat)
-                print(f"  p95 ratio cases/health {m95 / h95:.1f}x; target p95 < 50 ms")
-            finally:
-                server.terminate()
-                server.wait(timeout=30)
+            async with httpx.AsyncClient(base_url=base, timeout=60) as c:
+                for _ in range(200):
+                    try:
+                        if (await c.get("/api/health")).status_code == 200:
+                            break
+                    except httpx.HTTPError:
+                        await asyncio.sleep(0.2)
+                login = {"username": "officer1", "password": DEMO_PASSWORD}
+                token = (await c.post("/api/auth/token", json=login)).json()["access_token"]
+            tokens = [token] * clients
+            rng = random.Random(7)
+            mixed = []
+            for _ in range(requests):
+                roll = rng.random()
+                if roll < 0.4:
+                    mixed.append(f"/api/cases?limit=20&offset={rng.randrange(50) * 20}")
+                elif roll < 0.5:
+                    mixed.append(f"/api/cases?limit=20&q={SEARCH}{rng.randrange(n_cases)}")
+                else:
+                    mixed.append(f"/api/cases/{rng.choice(ids)}")
+            await measure(base, ["/api/health"] * 200, tokens)  # warm up
+            health = await measure(base, ["/api/health"] * requests, tokens)
+            lat = await measure(base, mixed, tokens)
+            print(f"{backend}: {clients} concurrent clients, {n_cases} cases")
+            h95 = summary("health", health)
+            m95 = summary("cases mix", lat)
+            print(f"  p95 ratio cases/health {m95 / h95:.1f}x; target p95 < 50 ms")
         finally:
-            if backend == "postgres":
-                import asyncpg
-
-                conn = await asyncpg.connect(PG_BASE.replace("+asyncpg", "") + "/test")
-                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                await conn.close()
+            server.terminate()
+            server.wait(timeout=30)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ import asyncio
 import hashlib
 import os
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -22,6 +21,8 @@ from sqlalchemy import select, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from scratch import scratch_database  # noqa: E402
 
 from backend.auth.service import auth_user_for  # noqa: E402
 from backend.cases.commands import execute  # noqa: E402
@@ -71,17 +72,7 @@ async def build(db: Database, entries: int) -> None:
 
 
 async def main(entries: int, backend: str) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        name = f"liuhen_verify_{uuid.uuid4().hex[:8]}"
-        if backend == "sqlite":
-            url = f"sqlite+aiosqlite:///{tmp}/liuhen.sqlite3"
-        else:
-            import asyncpg
-
-            conn = await asyncpg.connect(PG_BASE.replace("+asyncpg", "") + "/test")
-            await conn.execute(f'CREATE DATABASE "{name}"')
-            await conn.close()
-            url = f"{PG_BASE}/{name}"
+    async with scratch_database(backend) as (url, _tmp):
         upgrade(url)
         db = Database(url)
         try:
@@ -101,12 +92,6 @@ async def main(entries: int, backend: str) -> None:
             hash_s = time.perf_counter() - started
         finally:
             await db.dispose()
-            if backend == "postgres":
-                import asyncpg
-
-                conn = await asyncpg.connect(PG_BASE.replace("+asyncpg", "") + "/test")
-                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                await conn.close()
     mb = size / 1e6
     print(
         f"{backend}: verify {checked} entries of {cases} chains ({mb:.1f} MB) in {verify_s:.2f}s = "
