@@ -14,27 +14,22 @@ import httpx
 import pytest
 
 from backend.demo import DEMO_PASSWORD, demo_id
-from tests.conftest import BACKENDS, ROOT, pg_create, pg_drop
+from tests.conftest import ROOT
 from tests.servers import LiuhenServer
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def two_servers(templates: dict[str, str], tmp_path: Path) -> Iterator[tuple[str, list[int]]]:
-    if "postgres" not in BACKENDS:
-        pytest.skip("PostgreSQL backend not selected")
-    name = f"liuhen_c_{os.getpid()}"
-    url = pg_create(name, template=templates["postgres"])
-    procs = [LiuhenServer(tmp_path / f"d{i}", database_url=url) for i in range(2)]
+def two_servers(pg_url: str, tmp_path: Path) -> Iterator[tuple[str, list[int]]]:
+    procs = [LiuhenServer(tmp_path / f"d{i}", database_url=pg_url) for i in range(2)]
     try:
         for proc in procs:
             proc.start()
-        yield url, [proc.port for proc in procs]
+        yield pg_url, [proc.port for proc in procs]
     finally:
         for proc in procs:
             proc.stop()
-        pg_drop(name)
 
 
 async def test_concurrent_appends_from_two_processes_form_one_chain(
